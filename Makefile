@@ -1,0 +1,51 @@
+# pilotlight — the two commands a new machine needs are in the README:
+#   make test    installs what is missing, then vet + the whole suite against real servers
+#   make bench   side-by-side benchmarks, written to docs/BENCHMARKS.md
+
+SHELL   := /bin/bash
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BIN     ?= bin/pilotlight
+RIG     := $(GO) run ./internal/testenv/rig
+TESTFLAGS ?= -race -count=1 -timeout 45m
+
+.PHONY: all build deps fmt-check vet test bench rig rig-down clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/pilotlight
+
+# Install servers and tools the tests use (apt, go install, npm); quick when present.
+deps:
+	bash internal/testenv/install.sh
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# Each test binary starts the real servers it needs (once) and stops them.
+# The full verbose log goes to test.log; the terminal shows packages, failures,
+# skips and a closing count.
+test: deps fmt-check vet
+	@set -o pipefail; $(GO) test -v $(TESTFLAGS) ./... > test.log 2>&1; status=$$?; \
+	grep -E '^(ok|FAIL|panic:|--- FAIL|--- SKIP|\s+--- (FAIL|SKIP))' test.log | sed 's/^\s*//' ; \
+	[ $$status -eq 0 ] || { echo "--- messages logged by tests (full log: test.log):"; grep -E '^\s+\S+\.go:[0-9]+: ' test.log | head -80; } ; \
+	echo "$$(grep -cE '^\s*--- PASS' test.log) passed, $$(grep -cE '^\s*--- FAIL' test.log) failed, $$(grep -cE '^\s*--- SKIP' test.log) skipped"; \
+	exit $$status
+
+bench: deps build
+	bash internal/bench/sink_cp.sh
+
+# Start every server for manual use and print their URLs; rig-down stops them.
+rig:
+	$(RIG) up
+
+rig-down:
+	$(RIG) down
+
+clean:
+	rm -rf bin test.log

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pilotlight-dr/pilotlight/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pilotlight-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin := filepath.Join(dir, "pilotlight")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build pilotlight:", err)
+		os.Exit(1)
+	}
+	os.Setenv("PILOTLIGHT_TEST_BIN", bin)
+	code := testenv.Main(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one run of the binary.
+type result struct {
+	code           int
+	stdout, stderr string
+	maxRSSKiB      int64
+}
+
+// pl runs the built binary with exactly env (plus PATH and HOME) and stdin.
+func pl(t *testing.T, env []string, stdin io.Reader, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Getenv("PILOTLIGHT_TEST_BIN"), args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Stdin = stdin
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	if cmd.ProcessState == nil {
+		t.Fatalf("pilotlight %v did not run: %v", args, err)
+	}
+	r.code = cmd.ProcessState.ExitCode()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSSKiB = ru.Maxrss
+	}
+	return r
+}
+
+func (r result) want(t *testing.T, code int, args ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("pilotlight %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, r.code, code, r.stdout, r.stderr)
+	}
+}
+
+// oneLineError checks a failure printed one clear error line (plus the
+// usage hint for exit 2) that contains want and none of the secrets.
+func oneLineError(t *testing.T, r result, want string, secrets ...string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 1 {
+		t.Errorf("want one error line, got %d:\n%s", len(lines), r.stderr)
+	}
+	if !strings.HasPrefix(lines[0], "pilotlight: ") || !strings.Contains(r.stderr, want) {
+		t.Errorf("error %q does not say %q", r.stderr, want)
+	}
+	for _, s := range secrets {
+		if strings.Contains(r.stdout+r.stderr, s) {
+			t.Errorf("output contains a secret:\n%s%s", r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := pl(t, nil, nil, "version")
+	r.want(t, 0, "version")
+	if !strings.HasPrefix(r.stdout, "pilotlight ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("version output %q", r.stdout)
+	}
+}
+
+func TestEveryCommandHasHelpWithExample(t *testing.T) {
+	root := (&app{}).rootCmd()
+	var check func(prefix string, cmds []*cobra.Command)
+	check = func(prefix string, cmds []*cobra.Command) {
+		for _, c := range cmds {
+			if c.Name() == "help" || c.Name() == "completion" {
+				continue
+			}
+			name := strings.TrimSpace(prefix + " " + c.Name())
+			if c.Short == "" || c.Example == "" {
+				t.Errorf("%q lacks a short description or an example", name)
+			}
+			r := pl(t, nil, nil, append(strings.Fields(name), "--help")...)
+			r.want(t, 0, name, "--help")
+			if !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "pilotlight") {
+				t.Errorf("%s --help shows no example:\n%s", name, r.stdout)
+			}
+			check(name, c.Commands())
+		}
+	}
+	check("", root.Commands())
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{"frobnicate"},
+		{"sink", "ls"},
+		{"sink", "cp", "-", "-"},
+		{"sink", "ls", "--no-such-flag", "file:///tmp"},
+		{"sink", "cp", "--part-size", "lots", "a", "b"},
+		{"version", "extra"},
+	} {
+		r := pl(t, nil, nil, args...)
+		r.want(t, 2, args...)
+		if !strings.Contains(r.stderr, "--help") {
+			t.Errorf("%v: usage error without a pointer to --help: %s", args, r.stderr)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pilotlight-dr/pilotlight/sinks"
+	"github.com/pilotlight-dr/pilotlight/sinks/backends"
+)
+
+func (a *app) sinkCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "sink",
+		Short: "Check, list and copy objects in file://, s3://, gs:// and azblob:// storage",
+		Long: `Sink URLs:
+  file:///var/lib/pilotlight            a local directory (must exist)
+  s3://bucket/prefix?region=us-east-1&endpoint=http://127.0.0.1:9000&path_style=true
+  gs://bucket/prefix                    (honours STORAGE_EMULATOR_HOST)
+  azblob://container/prefix?account=NAME&endpoint=http://127.0.0.1:10000/devstoreaccount1
+
+Credentials come from each cloud's standard chain, never from the URL:
+  S3     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role
+  GCS    GOOGLE_APPLICATION_CREDENTIALS, workload identity, gcloud credentials
+  Azure  AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY,
+         or managed / workload identity`,
+		Example: `  pilotlight sink check s3://dr-backups/orders?region=eu-west-1
+  pilotlight sink ls --long gs://dr-backups/orders
+  pilotlight sink cp dump.sql.zst azblob://backups/orders/?account=drstore`,
+	}
+	storageFlags(c.PersistentFlags())
+	c.AddCommand(a.sinkCheckCmd(), a.sinkLsCmd(), a.sinkCpCmd())
+	return c
+}
+
+func (a *app) openSink(ctx context.Context, raw string) (sinks.Sink, error) {
+	st := a.cfg.Storage
+	return backends.Open(ctx, raw,
+		sinks.Options{Logger: a.log, PartSize: int64(st.PartSize), Concurrency: st.Concurrency},
+		sinks.RetryPolicy{Attempts: st.Retry.Attempts, MinBackoff: st.Retry.MinBackoff, MaxBackoff: st.Retry.MaxBackoff, Logger: a.log})
+}
+
+func (a *app) sinkCheckCmd() *cobra.Command {
+	var asJSON bool
+	var timeout time.Duration
+	c := &cobra.Command{
+		Use:   "check [URL...]",
+		Short: "Prove that a sink's credentials and permissions work before you need them",
+		Long: `Writes a 64 KiB probe object under .pilotlight-check/, stats it, reads it back
+and verifies it, finds it by listing, and deletes it. Each step is reported,
+so a failure names the permission or setting that is missing. With no URL,
+checks every sink in the config's storage.sinks. Exits 1 if any step fails.`,
+		Example: `  pilotlight sink check s3://dr-backups/orders?region=eu-west-1
+  pilotlight sink check gs://dr-backups/orders azblob://backups/orders?account=drstore
+  pilotlight sink check --config pilotlight.yaml --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			urls := args
+			if len(urls) == 0 {
+				urls = a.cfg.Storage.Sinks
+			}
+			if len(urls) == 0 {
+				return usagef("sink check: give a sink URL, or list sinks under storage.sinks in the config")
+			}
+			var reports []sinks.CheckReport
+			var failed []error
+			for _, raw := range urls {
+				ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+				rep, err := a.checkOne(ctx, raw)
+				cancel()
+				if cmd.Context().Err() != nil {
+					return cmd.Context().Err()
+				}
+				if err != nil {
+					failed = append(failed, err)
+				}
+				if rep != nil {
+					reports = append(reports, *rep)
+					if !asJSON {
+						a.printCheck(*rep)
+					}
+				}
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(reports); err != nil {
+					return err
+				}
+			}
+			return errors.Join(failed...)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	c.Flags().DurationVar(&timeout, "timeout", time.Minute, "give up on one sink after this long")
+	return c
+}
+
+// checkOne checks one sink. A problem that makes every step fail the same
+// way (bad URL, missing bucket, rejected credentials, unreachable endpoint)
+// is one line, not five.
+func (a *app) checkOne(ctx context.Context, raw string) (*sinks.CheckReport, error) {
+	s, err := a.openSink(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	rep := sinks.Check(ctx, s)
+	if rep.OK() {
+		return &rep, nil
+	}
+	first := rep.FirstError()
+	for _, fatal := range []error{sinks.ErrNoBucket, sinks.ErrAuth, sinks.ErrUnreachable, sinks.ErrBadURL} {
+		if errors.Is(first, fatal) && allFailed(rep) {
+			return nil, fmt.Errorf("sink check %s: %w", s, first)
+		}
+	}
+	return &rep, fmt.Errorf("sink check %s failed: %w", s, first)
+}
+
+func allFailed(rep sinks.CheckReport) bool {
+	for _, st := range rep.Steps {
+		if st.OK {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *app) printCheck(rep sinks.CheckReport) {
+	fmt.Fprintf(a.out, "%s\n", rep.Sink)
+	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+	for _, st := range rep.Steps {
+		status := "ok"
+		if !st.OK {
+			status = "FAILED"
+		}
+		line := fmt.Sprintf("  %s\t%s\t%s", st.Name, status, st.Duration.Round(time.Millisecond))
+		if st.Err != "" {
+			line += "\t" + st.Err
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	if rep.OK() {
+		fmt.Fprintf(a.out, "  ready: write, read, list and delete all work\n")
+	}
+}

@@ -1,0 +1,145 @@
+// Package file is the file:// sink: objects are plain files under a root
+// directory, so a snapshot on local disk or a mounted volume can be read with
+// ordinary tools.
+//
+// Each object's SHA-256 and size live in a small sidecar file in a hidden
+// .pilotlight directory beside it (DIR/.pilotlight/NAME.sha256), written
+// before the object becomes visible; an upload in progress is a temp file in
+// that same directory and becomes visible by rename. Keeping the bookkeeping
+// beside each object means the checksums are found whatever directory the
+// sink is opened at, and survive cp -r and rsync.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/pilotlight-dr/pilotlight/sinks"
+)
+
+// reserved names the per-directory folder of pilotlight's bookkeeping. It is
+// never listed, and no key segment may use the name.
+const reserved = ".pilotlight"
+
+// Sink stores objects as files under Root.
+type Sink struct {
+	root string
+	url  string
+	log  *slog.Logger
+}
+
+// Open opens the file sink named by u: file:///absolute/dir or
+// file://./relative/dir. The directory must exist.
+func Open(ctx context.Context, u *url.URL, opts sinks.Options) (sinks.Sink, error) {
+	if _, err := sinks.QueryParams(u); err != nil {
+		return nil, err
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w %q: file:// takes no user name or password", sinks.ErrBadURL, u.Redacted())
+	}
+	var dir string
+	switch u.Host {
+	case "", "localhost":
+		dir = u.Path
+	case ".", "..":
+		dir = u.Host + u.Path
+	default:
+		return nil, fmt.Errorf("%w %q: file:// needs an absolute path (file:///var/lib/pilotlight) or ./relative path (file://./backups); %q looks like a host name", sinks.ErrBadURL, u.String(), u.Host)
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("%w %q: file:// needs a directory, e.g. file:///var/lib/pilotlight", sinks.ErrBadURL, u.String())
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %v", sinks.ErrBadURL, u.String(), err)
+	}
+	if err := checkRoot(abs); err != nil {
+		return nil, err
+	}
+	return &Sink{root: abs, url: u.String(), log: opts.WithDefaults().Logger}, nil
+}
+
+// New opens a file sink rooted at dir (which must exist).
+func New(dir string, opts sinks.Options) (*Sink, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRoot(abs); err != nil {
+		return nil, err
+	}
+	return &Sink{root: abs, url: "file://" + abs, log: opts.WithDefaults().Logger}, nil
+}
+
+func checkRoot(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: directory %s does not exist: create it (mkdir -p %s) or fix the URL", sinks.ErrNoBucket, dir, dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: cannot access directory %s: give the user running pilotlight (uid %d) read and execute permission on it", sinks.ErrPermission, dir, os.Getuid())
+	case err != nil:
+		return fmt.Errorf("%w: %v", sinks.ErrUnreachable, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: %s is not a directory", sinks.ErrBadURL, dir)
+	}
+	return nil
+}
+
+// Root is the directory that holds the objects.
+func (s *Sink) Root() string { return s.root }
+
+func (s *Sink) String() string { return s.url }
+
+// Close does nothing: the file sink holds no resources between calls.
+func (s *Sink) Close() error { return nil }
+
+func (s *Sink) path(key string) string { return filepath.Join(s.root, filepath.FromSlash(key)) }
+
+// bookDir is the bookkeeping directory beside key.
+func (s *Sink) bookDir(key string) string {
+	return filepath.Join(filepath.Dir(s.path(key)), reserved)
+}
+
+func (s *Sink) metaPath(key string) string {
+	return filepath.Join(s.bookDir(key), path.Base(key)+".sha256")
+}
+
+func (s *Sink) checkKey(key string) error {
+	if err := sinks.ValidateKey(key); err != nil {
+		return err
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == reserved {
+			return fmt.Errorf("%w: object key %q: %s is reserved for pilotlight's bookkeeping", sinks.ErrBadURL, key, reserved)
+		}
+	}
+	return nil
+}
+
+// mapErr turns an OS error into the sink's sentinel errors with a hint.
+func (s *Sink) mapErr(op, key string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		if _, rerr := os.Stat(s.root); rerr != nil {
+			return checkRoot(s.root)
+		}
+		return fmt.Errorf("%s %s: %w", op, key, sinks.ErrNotExist)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s %s: %w: the user running pilotlight (uid %d) cannot write under %s: fix the directory's owner or mode", op, key, sinks.ErrPermission, os.Getuid(), s.root)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s %s: %w", op, key, err)
+	default:
+		return fmt.Errorf("%s %s: %w", op, key, err)
+	}
+}
