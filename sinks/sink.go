@@ -16,7 +16,7 @@ type Object struct {
 	Key     string    `json:"key"`              // slash-separated, relative to the sink's prefix
 	Size    int64     `json:"size"`             // bytes
 	ModTime time.Time `json:"mod_time"`         // last modification as reported by the store
-	SHA256  string    `json:"sha256,omitempty"` // hex SHA-256 of the content; empty when the object was not written by pilotlight
+	SHA256  string    `json:"sha256,omitempty"` // hex SHA-256 of the content; empty when not written by pilotlight (or, from List, not listed by the store)
 }
 
 // Sink is streaming object storage. Keys are slash-separated, relative to the
@@ -41,7 +41,10 @@ type Sink interface {
 
 	// List calls fn for every complete object whose key starts with prefix
 	// (which may be "" for all), in lexical key order, following pagination.
-	// It stops at the first error from fn and returns it.
+	// It stops at the first error from fn and returns it. Listed objects
+	// carry SHA256 only where the store returns metadata in listings (GCS,
+	// Azure, file); S3 listings do not, and List never costs a request per
+	// object to fetch it: use Stat.
 	List(ctx context.Context, prefix string, fn func(Object) error) error
 
 	// Delete removes key. Deleting a key that does not exist is not an error.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -154,8 +155,26 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		a.secrets = append(a.secrets, redact.Secrets(u)...)
 	}
 	a.log = newLogger(a.err, a.cfg.Log, a.secrets)
+	a.limitMemory()
 	if cmd.Annotations["validate"] == "self" {
 		return nil // config check reports validation problems itself
 	}
 	return a.cfg.Validate()
+}
+
+// memoryHeadroom is what the process needs beside its upload buffers: the
+// SDKs, TLS, the runtime.
+const memoryHeadroom = 40 << 20
+
+// limitMemory sets a soft heap limit of the upload buffers (part size x
+// concurrency) plus headroom, unless the operator set GOMEMLIMIT. Buffers are
+// reused, so the live heap is stable; without a limit the Go collector lets
+// the heap grow to twice the live size before collecting, which would double
+// the RSS a container must be given.
+func (a *app) limitMemory() {
+	if v, ok := a.lookup("GOMEMLIMIT"); ok && v != "" {
+		return
+	}
+	st := a.cfg.Storage
+	debug.SetMemoryLimit(int64(st.PartSize)*int64(st.Concurrency) + memoryHeadroom)
 }

@@ -73,16 +73,23 @@ func (r result) want(t *testing.T, code int, args ...string) {
 	}
 }
 
-// oneLineError checks a failure printed one clear error line (plus the
-// usage hint for exit 2) that contains want and none of the secrets.
+// oneLineError checks a failure printed exactly one error line (log lines
+// aside, and the usage hint for exit 2) that contains want, and that no
+// output contains any of the secrets.
 func oneLineError(t *testing.T, r result, want string, secrets ...string) {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	if len(lines) != 1 {
-		t.Errorf("want one error line, got %d:\n%s", len(lines), r.stderr)
+	var errLines []string
+	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		if strings.HasPrefix(l, "pilotlight: ") {
+			errLines = append(errLines, l)
+		} else if !strings.HasPrefix(l, "time=") && !strings.HasPrefix(l, "{") && !strings.HasPrefix(l, "Run 'pilotlight --help'") {
+			t.Errorf("stray output line %q", l)
+		}
 	}
-	if !strings.HasPrefix(lines[0], "pilotlight: ") || !strings.Contains(r.stderr, want) {
-		t.Errorf("error %q does not say %q", r.stderr, want)
+	if len(errLines) != 1 {
+		t.Errorf("want one error line, got %d:\n%s", len(errLines), r.stderr)
+	} else if !strings.Contains(errLines[0], want) {
+		t.Errorf("error %q does not say %q", errLines[0], want)
 	}
 	for _, s := range secrets {
 		if strings.Contains(r.stdout+r.stderr, s) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,6 +168,12 @@ func TestSinkCloudCopies(t *testing.T) {
 	for _, c := range clouds {
 		r := pl(t, env, nil, "sink", "ls", "--json", c.url("hop"))
 		r.want(t, 0, "ls", c.name)
+		if !strings.Contains(r.stdout, `"key":"obj.bin","size":`+fmt.Sprint(size)) {
+			t.Errorf("%s: ls --json does not list the object:\n%s", c.name, r.stdout)
+		}
+		if c.name == "s3" {
+			continue // S3 listings carry no user metadata
+		}
 		if !strings.Contains(r.stdout, `"sha256":"`+want+`"`) {
 			t.Errorf("%s: ls --json does not show the stored SHA-256:\n%s", c.name, r.stdout)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pilotlight-dr/pilotlight/internal/progress"
+	"github.com/pilotlight-dr/pilotlight/internal/redact"
 	"github.com/pilotlight-dr/pilotlight/sinks"
 )
 
@@ -161,14 +162,16 @@ func (a *app) copy(ctx context.Context, srcRaw, dstRaw string, quiet bool) error
 	}
 	start := time.Now()
 	rep := progress.Start(ctx, a.err, a.log, "copy "+srcRaw, counter.Bytes)
-	sum, err := a.writeDest(ctx, dst, in)
+	n, sum, err := a.writeDest(ctx, dst, in)
 	rep.Stop()
 	if err != nil {
 		return fmt.Errorf("copy %s to %s: %w", a.name(src), a.name(dst), err)
 	}
+	if n < 0 {
+		n = counter.Bytes()
+	}
 	if !quiet {
 		d := time.Since(start)
-		n := counter.Bytes()
 		fmt.Fprintf(a.err, "copied %s from %s to %s in %s (%s/s)%s\n", progress.Bytes(n), a.name(src), a.name(dst),
 			d.Round(time.Millisecond), progress.Bytes(int64(progress.Rate(n, d))), sum)
 	}
@@ -178,7 +181,7 @@ func (a *app) copy(ctx context.Context, srcRaw, dstRaw string, quiet bool) error
 func (a *app) name(e *endpoint) string {
 	switch {
 	case e.sink != nil:
-		return strings.TrimSuffix(e.sink.String(), "/") + "/" + e.key
+		return redact.URL(e.raw)
 	case e.path != "":
 		return e.path
 	}
@@ -191,6 +194,9 @@ type seekCounter struct {
 }
 
 func (s seekCounter) Seek(off int64, whence int) (int64, error) { return s.f.Seek(off, whence) }
+
+// ReadAt lets a backend read parts of a local file in parallel.
+func (s seekCounter) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
 
 func (a *app) openSource(ctx context.Context, e *endpoint) (io.ReadCloser, error) {
 	switch {
@@ -206,20 +212,21 @@ func (a *app) openSource(ctx context.Context, e *endpoint) (io.ReadCloser, error
 	return io.NopCloser(a.in), nil
 }
 
-// writeDest stores r at e and returns a note on the checksum for the summary.
-func (a *app) writeDest(ctx context.Context, e *endpoint, r io.Reader) (string, error) {
+// writeDest stores r at e and returns the size stored (-1: count the
+// reads) and a note on the checksum for the summary.
+func (a *app) writeDest(ctx context.Context, e *endpoint, r io.Reader) (int64, string, error) {
 	switch {
 	case e.sink != nil:
 		obj, err := e.sink.Put(ctx, e.key, r)
 		if err != nil {
-			return "", err
+			return 0, "", err
 		}
-		return ", sha256 " + obj.SHA256, nil
+		return obj.Size, ", sha256 " + obj.SHA256, nil
 	case e.path != "":
-		return "", writeFileAtomic(ctx, e.path, r)
+		return -1, "", writeFileAtomic(ctx, e.path, r)
 	}
 	_, err := copyCtx(ctx, a.out, r)
-	return "", err
+	return -1, "", err
 }
 
 // writeFileAtomic writes r to a temp file beside path, fsyncs and renames it.

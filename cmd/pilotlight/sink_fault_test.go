@@ -40,10 +40,10 @@ func TestSinkCheckFailuresAreOneClearLine(t *testing.T) {
 		want   string
 		secret string
 	}{
-		{"s3 bad credentials", badS3, s3.url("x"), "credentials", "WRONG-SECRET-0123456789"},
+		{"s3 bad credentials", badS3, s3.url("x"), "AWS_SECRET_ACCESS_KEY", "WRONG-SECRET-0123456789"},
 		{"s3 missing bucket", s3.env, strings.Replace(s3.url("x"), s3.base, "s3://no-such-bucket-pl", 1), "does not exist", s3.secret},
 		{"s3 wrong endpoint", s3.env, "s3://bucket/x?endpoint=" + dead + "&path_style=true&region=us-east-1", "127.0.0.1", s3.secret},
-		{"azure bad key", badAz, az.url("x"), "credentials", "V1JPTkctS0VZLTAxMjM0NTY3ODk="},
+		{"azure bad key", badAz, az.url("x"), "refused the shared key in AZURE_STORAGE_KEY", "V1JPTkctS0VZLTAxMjM0NTY3ODk="},
 		{"azure missing container", az.env, strings.Replace(az.url("x"), az.base, "azblob://no-such-container", 1), "does not exist", az.secret},
 		{"azure wrong endpoint", az.env, "azblob://c/x?endpoint=" + dead + "/devstoreaccount1", "127.0.0.1", az.secret},
 		{"gcs missing bucket", nil, strings.Replace(gs.url("x"), gs.base, "gs://no-such-bucket-pl", 1), "does not exist", ""},
@@ -64,23 +64,26 @@ func TestSinkCheckFailuresAreOneClearLine(t *testing.T) {
 }
 
 // A 2 GiB upload must stay under 128 MiB of peak RSS: memory is bounded by
-// part size x concurrency, not by the object.
+// part size x concurrency, not by the object. fake-gcs-server re-hashes the
+// whole object on every chunk (quadratic: 2 GiB takes minutes), so GCS gets
+// 512 MiB, which is still 32 parts through the same bounded pipeline.
 func TestUploadMemoryIsBounded(t *testing.T) {
-	const size = 2 << 30
-	want := sinktest.DataSHA256(t, 7, size)
 	for _, c := range allClouds(t) {
 		t.Run(c.name, func(t *testing.T) {
+			size := int64(2 << 30)
+			if c.name == "gs" {
+				size = 512 << 20
+			}
+			want := sinktest.DataSHA256(t, 7, size)
 			r := pl(t, c.env, sinktest.Data(7, size), "sink", "cp", "-", c.url("big/2g.bin"))
 			r.want(t, 0, "2 GiB upload to", c.name)
 			if !strings.Contains(r.stderr, want) {
 				t.Errorf("upload summary lacks the SHA-256 %s: %s", want, r.stderr)
 			}
-			t.Logf("%s: 2 GiB upload peak RSS %d MiB", c.name, r.maxRSSKiB/1024)
+			t.Logf("%s: %d MiB upload, peak RSS %d MiB", c.name, size>>20, r.maxRSSKiB/1024)
 			if r.maxRSSKiB > 128*1024 {
-				t.Errorf("%s: peak RSS %d MiB for a 2 GiB upload, want under 128 MiB", c.name, r.maxRSSKiB/1024)
+				t.Errorf("%s: peak RSS %d MiB for a %d MiB upload, want under 128 MiB", c.name, r.maxRSSKiB/1024, size>>20)
 			}
-			// Delete it again: the servers keep it in memory or on disk.
-			pl(t, c.env, nil, "sink", "ls", c.url("big")).want(t, 0, "ls")
 		})
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package azblob
+
+const raceEnabled = false
