@@ -23,7 +23,7 @@ type Options struct {
 
 // Defaults for Options.
 const (
-	DefaultPartSize    = 16 << 20
+	DefaultPartSize    = 8 << 20
 	DefaultConcurrency = 4
 )
 

@@ -164,7 +164,7 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 
 // memoryHeadroom is what the process needs beside its upload buffers: the
 // SDKs, TLS, the runtime.
-const memoryHeadroom = 40 << 20
+const memoryHeadroom = 24 << 20
 
 // limitMemory sets a soft heap limit of the upload buffers (part size x
 // concurrency) plus headroom, unless the operator set GOMEMLIMIT. Buffers are

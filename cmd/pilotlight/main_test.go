@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,16 +54,54 @@ func pl(t *testing.T, env []string, stdin io.Reader, args ...string) result {
 	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	if cmd.ProcessState == nil {
-		t.Fatalf("pilotlight %v did not run: %v", args, err)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("pilotlight %v did not start: %v", args, err)
 	}
-	r.code = cmd.ProcessState.ExitCode()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSSKiB = ru.Maxrss
+	peak := watchPeakRSS(cmd.Process.Pid)
+	_ = cmd.Wait()
+	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String(), maxRSSKiB: peak()}
+}
+
+// watchPeakRSS polls the process's VmHWM (peak RSS of its own address
+// space) until it exits, and returns a func giving the last value read.
+// rusage's ru_maxrss is no use here: Linux carries the parent's peak (this
+// test binary, large under -race) into a vforked child across exec.
+func watchPeakRSS(pid int) func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		path := fmt.Sprintf("/proc/%d/status", pid)
+		for {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return
+			}
+			hwm, zombie := parseStatus(string(b))
+			if zombie {
+				return
+			}
+			if hwm > peak.Load() {
+				peak.Store(hwm)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return func() int64 { <-done; return peak.Load() }
+}
+
+// parseStatus returns VmHWM in KiB and whether the process has exited.
+func parseStatus(status string) (int64, bool) {
+	var hwm int64
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &hwm)
+		}
+		if v, ok := strings.CutPrefix(line, "State:"); ok && strings.Contains(v, "Z") {
+			return hwm, true
+		}
 	}
-	return r
+	return hwm, false
 }
 
 func (r result) want(t *testing.T, code int, args ...string) {

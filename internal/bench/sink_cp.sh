@@ -82,7 +82,7 @@ section="$(cat <<MD
 
 Same MinIO server, same file, same run; median throughput of ${RUNS} runs per direction, peak RSS
 is the largest of the runs (GNU time). Ratios are pilotlight / aws (throughput: higher is better;
-RSS: lower is better). pilotlight defaults: 16 MiB parts, 4 in flight, SHA-256 computed on upload
+RSS: lower is better). pilotlight defaults: 8 MiB parts, 4 in flight, SHA-256 computed on upload
 and verified on download. $(aws --version 2>&1 | cut -d' ' -f1), $(date -u +%Y-%m-%d), ${cpu}.
 
 ${report}

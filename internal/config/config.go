@@ -47,7 +47,7 @@ func Default() Config {
 	return Config{
 		Log: Log{Level: "info", Format: "text"},
 		Storage: Storage{
-			PartSize:    16 << 20,
+			PartSize:    8 << 20,
 			Concurrency: 4,
 			Retry:       Retry{Attempts: 5, MinBackoff: 200 * time.Millisecond, MaxBackoff: 10 * time.Second},
 		},

@@ -154,7 +154,7 @@ func TestLoadFileAndRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(out), "SECRETSIG") || !strings.Contains(string(out), "part_size: 16MiB") {
+	if strings.Contains(string(out), "SECRETSIG") || !strings.Contains(string(out), "part_size: 8MiB") {
 		t.Errorf("redacted YAML:\n%s", out)
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), env(nil)); err == nil || !strings.Contains(err.Error(), "does not exist") {
