@@ -225,7 +225,7 @@ func (a *app) writeDest(ctx context.Context, e *endpoint, r io.Reader) (int64, s
 	case e.path != "":
 		return -1, "", writeFileAtomic(ctx, e.path, r)
 	}
-	_, err := copyCtx(ctx, a.out, r)
+	_, err := sinks.CopyContext(ctx, a.out, r)
 	return -1, "", err
 }
 
@@ -242,7 +242,7 @@ func writeFileAtomic(ctx context.Context, path string, r io.Reader) error {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := copyCtx(ctx, tmp, r); err != nil {
+	if _, err := sinks.CopyContext(ctx, tmp, r); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -256,28 +256,4 @@ func writeFileAtomic(ctx context.Context, path string, r io.Reader) error {
 	}
 	done = true
 	return nil
-}
-
-// copyCtx copies until EOF, stopping promptly when ctx is cancelled.
-func copyCtx(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
-	buf := make([]byte, 1<<20)
-	var total int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		n, rerr := r.Read(buf)
-		if n > 0 {
-			if _, err := w.Write(buf[:n]); err != nil {
-				return total, err
-			}
-			total += int64(n)
-		}
-		if rerr == io.EOF {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, rerr
-		}
-	}
 }

@@ -13,10 +13,6 @@ import (
 	"github.com/pilotlight-dr/pilotlight/sinks"
 )
 
-// copyBuf is the size of one write. It bounds memory and is how often a
-// cancelled context is noticed.
-const copyBuf = 1 << 20
-
 // Put writes r to a temp file, fsyncs it, records its checksum, and renames
 // it into place, so the object is visible only once complete and durable.
 func (s *Sink) Put(ctx context.Context, key string, r io.Reader) (sinks.Object, error) {
@@ -40,7 +36,7 @@ func (s *Sink) Put(ctx context.Context, key string, r io.Reader) (sinks.Object, 
 	}()
 
 	hr := sinks.NewHashingReader(r)
-	if err := copyCtx(ctx, tmp, hr); err != nil {
+	if _, err := sinks.CopyContext(ctx, tmp, hr); err != nil {
 		return sinks.Object{}, s.mapErr("put", key, err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -70,27 +66,6 @@ func (s *Sink) Put(ctx context.Context, key string, r io.Reader) (sinks.Object, 
 		return sinks.Object{}, s.mapErr("put", key, err)
 	}
 	return sinks.Object{Key: key, Size: size, ModTime: fi.ModTime(), SHA256: sum}, nil
-}
-
-func copyCtx(ctx context.Context, w io.Writer, r io.Reader) error {
-	buf := make([]byte, copyBuf)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			if _, err := w.Write(buf[:n]); err != nil {
-				return err
-			}
-		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			return nil
-		}
-		if rerr != nil {
-			return rerr
-		}
-	}
 }
 
 func (s *Sink) writeMeta(key, sum string, size int64) error {

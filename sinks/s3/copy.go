@@ -2,11 +2,10 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,44 +63,25 @@ func (s *sink) copyMultipart(ctx context.Context, c call, staged, etag, name str
 	}
 	id := aws.ToString(created.UploadId)
 	partSize := min(max(s.copyPartSize, (size+maxParts-1)/maxParts, minPartSize), maxPartSize)
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		parts    []types.CompletedPart
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	sem := make(chan struct{}, s.concurrency)
-	for num, off := int32(1), int64(0); off < size && cctx.Err() == nil; num, off = num+1, off+partSize {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(num int32, from, to int64) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out, err := s.client.UploadPartCopy(cctx, &s3.UploadPartCopyInput{
-				Bucket: &s.loc.bucket, Key: &name, UploadId: &id, PartNumber: aws.Int32(num),
-				CopySource:        aws.String(s.copySource(staged)),
-				CopySourceIfMatch: &etag,
-				CopySourceRange:   aws.String(fmt.Sprintf("bytes=%d-%d", from, to)),
-			})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil && firstErr == nil:
-				firstErr = s.fail(c, err)
-				cancel()
-			case err == nil && out.CopyPartResult != nil:
-				parts = append(parts, types.CompletedPart{ETag: out.CopyPartResult.ETag, PartNumber: aws.Int32(num)})
-			}
-		}(num, off, min(off+partSize, size)-1)
-	}
-	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = s.fail(c, ctx.Err())
+	parts, firstErr := rangeParts(ctx, size, partSize, s.concurrency, func(ctx context.Context, num int32, off, n int64) (*string, error) {
+		out, err := s.client.UploadPartCopy(ctx, &s3.UploadPartCopyInput{
+			Bucket: &s.loc.bucket, Key: &name, UploadId: &id, PartNumber: aws.Int32(num),
+			CopySource:        aws.String(s.copySource(staged)),
+			CopySourceIfMatch: &etag,
+			CopySourceRange:   aws.String(fmt.Sprintf("bytes=%d-%d", off, off+n-1)),
+		})
+		if err != nil {
+			return nil, s.fail(c, err)
+		}
+		if out.CopyPartResult == nil {
+			return nil, s.fail(c, fmt.Errorf("UploadPartCopy of part %d returned no result", num))
+		}
+		return out.CopyPartResult.ETag, nil
+	})
+	if firstErr != nil && ctx.Err() != nil && errors.Is(firstErr, ctx.Err()) {
+		firstErr = s.fail(c, firstErr)
 	}
 	if firstErr == nil {
-		sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })
 		_, err = s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 			Bucket: &s.loc.bucket, Key: &name, UploadId: &id,
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},

@@ -4,10 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -47,7 +46,7 @@ func (s *sink) putFile(ctx context.Context, key string, src fileSource) (obj sin
 	partSize := max(s.partSize, (size+maxParts-1)/maxParts) // a huge file raises the part size to fit S3's 10,000 parts
 
 	h := sha256.New()
-	if err := copyCtx(ctx, h, io.NewSectionReader(src, start, size)); err != nil {
+	if _, err := sinks.CopyContext(ctx, h, io.NewSectionReader(src, start, size)); err != nil {
 		return sinks.Object{}, true, s.sourceFailed(key, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
@@ -83,75 +82,20 @@ func (s *sink) putFile(ctx context.Context, key string, src fileSource) (obj sin
 }
 
 // sendSections uploads [start, start+size) of src as parts of partSize,
-// at most s.concurrency at a time.
-func (s *sink) sendSections(pctx context.Context, c call, name, id string, src io.ReaderAt, start, size, partSize int64) ([]types.CompletedPart, error) {
-	ctx, cancel := context.WithCancel(pctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		done     []types.CompletedPart
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	sem := make(chan struct{}, s.concurrency)
-	for num, off := int32(1), int64(0); off < size; num, off = num+1, off+partSize {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		n := min(partSize, size-off)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
-				Bucket: &s.loc.bucket, Key: &name, UploadId: &id, PartNumber: aws.Int32(num),
-				Body: io.NewSectionReader(src, start+off, n), ContentLength: aws.Int64(n),
-			})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = s.fail(c, err)
-					cancel()
-				}
-				return
-			}
-			done = append(done, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
-		}()
-	}
-	wg.Wait()
-	if firstErr == nil && pctx.Err() != nil {
-		firstErr = s.fail(c, pctx.Err())
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	sort.Slice(done, func(i, j int) bool { return *done[i].PartNumber < *done[j].PartNumber })
-	return done, nil
-}
-
-// copyCtx copies r to w, checking ctx between 1 MiB reads.
-func copyCtx(ctx context.Context, w io.Writer, r io.Reader) error {
-	buf := make([]byte, 1<<20)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, err := r.Read(buf)
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return werr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
+// read straight from src, at most s.concurrency at a time.
+func (s *sink) sendSections(ctx context.Context, c call, name, id string, src io.ReaderAt, start, size, partSize int64) ([]types.CompletedPart, error) {
+	parts, err := rangeParts(ctx, size, partSize, s.concurrency, func(ctx context.Context, num int32, off, n int64) (*string, error) {
+		out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: &s.loc.bucket, Key: &name, UploadId: &id, PartNumber: aws.Int32(num),
+			Body: io.NewSectionReader(src, start+off, n), ContentLength: aws.Int64(n),
+		})
 		if err != nil {
-			return err
+			return nil, s.fail(c, err)
 		}
+		return out.ETag, nil
+	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		err = s.fail(c, err)
 	}
+	return parts, err
 }
