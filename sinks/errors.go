@@ -63,3 +63,19 @@ func (e *CorruptError) Error() string {
 }
 
 func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+// kindError is a message of its own that still tests as one of the sentinels.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// Errorf formats a complete message (naming the problem and the fix) that
+// errors.Is reports as kind, without kind's own text in the way:
+// Errorf(ErrNoBucket, "directory %s does not exist: create it", d).
+func Errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}

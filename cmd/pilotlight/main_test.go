@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	os.Chmod(dir, 0o755) // tests also run the binary as an unprivileged user
 	bin := filepath.Join(dir, "pilotlight")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -47,11 +49,20 @@ type result struct {
 // pl runs the built binary with exactly env (plus PATH and HOME) and stdin.
 func pl(t *testing.T, env []string, stdin io.Reader, args ...string) result {
 	t.Helper()
+	return plAs(t, nil, env, stdin, args...)
+}
+
+// plAs is pl run with the given credentials (nil: this process's).
+func plAs(t *testing.T, cred *syscall.Credential, env []string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Getenv("PILOTLIGHT_TEST_BIN"), args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	cmd.Stdin = stdin
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {

@@ -116,10 +116,10 @@ func (a *app) checkOne(ctx context.Context, raw string) (*sinks.CheckReport, err
 	first := rep.FirstError()
 	for _, fatal := range []error{sinks.ErrNoBucket, sinks.ErrAuth, sinks.ErrUnreachable, sinks.ErrBadURL} {
 		if errors.Is(first, fatal) && allFailed(rep) {
-			return nil, fmt.Errorf("sink check %s: %w", s, first)
+			return nil, fmt.Errorf("sink check: %w", first) // the backend's error names the sink
 		}
 	}
-	return &rep, fmt.Errorf("sink check %s failed: %w", s, first)
+	return &rep, fmt.Errorf("sink check: %w", first)
 }
 
 func allFailed(rep sinks.CheckReport) bool {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/pilotlight-dr/pilotlight/internal/testenv"
@@ -177,5 +178,35 @@ func TestSinkCloudCopies(t *testing.T) {
 		if !strings.Contains(r.stdout, `"sha256":"`+want+`"`) {
 			t.Errorf("%s: ls --json does not show the stored SHA-256:\n%s", c.name, r.stdout)
 		}
+	}
+}
+
+// A directory the user running pilotlight cannot write is a clear
+// permission error naming the uid, and nothing is left in it.
+func TestFileSinkPermissionDenied(t *testing.T) {
+	dir := t.TempDir()
+	var cred *syscall.Credential
+	if os.Getuid() == 0 {
+		cred = &syscall.Credential{Uid: 65534, Gid: 65534} // nobody: root ignores file modes
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// nobody must reach dir to be refused writing into it: open up the
+		// test's own temp parent (0700), never a shared directory like /tmp.
+		if err := os.Chmod(filepath.Dir(dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	r := plAs(t, cred, nil, strings.NewReader("data"), "sink", "cp", "-", "file://"+dir+"/obj")
+	r.want(t, 1, "cp into a read-only directory")
+	uid := os.Getuid()
+	if cred != nil {
+		uid = int(cred.Uid)
+	}
+	oneLineError(t, r, fmt.Sprintf("permission denied: the user running pilotlight (uid %d) cannot write under %s", uid, dir))
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused upload left %v", entries)
 	}
 }

@@ -61,7 +61,7 @@ a JSON array of {key, size, mod_time, sha256} (streamed: constant memory).`,
 				}
 			})
 			if err != nil {
-				return fmt.Errorf("list %s: %w", s, err)
+				return err // the backend's error names the operation and the sink
 			}
 			switch {
 			case asJSON && count == 0:

@@ -83,13 +83,13 @@ func checkRoot(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w: directory %s does not exist: create it (mkdir -p %s) or fix the URL", sinks.ErrNoBucket, dir, dir)
+		return sinks.Errorf(sinks.ErrNoBucket, "directory %s does not exist: create it (mkdir -p %s) or fix the URL", dir, dir)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w: cannot access directory %s: give the user running pilotlight (uid %d) read and execute permission on it", sinks.ErrPermission, dir, os.Getuid())
+		return sinks.Errorf(sinks.ErrPermission, "cannot access directory %s: give the user running pilotlight (uid %d) read and execute permission on it", dir, os.Getuid())
 	case err != nil:
-		return fmt.Errorf("%w: %v", sinks.ErrUnreachable, err)
+		return sinks.Errorf(sinks.ErrUnreachable, "cannot use directory %s: %v", dir, err)
 	case !fi.IsDir():
-		return fmt.Errorf("%w: %s is not a directory", sinks.ErrBadURL, dir)
+		return sinks.Errorf(sinks.ErrBadURL, "%s is not a directory: a file:// URL names a directory", dir)
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func (s *Sink) mapErr(op, key string, err error) error {
 		}
 		return fmt.Errorf("%s %s: %w", op, key, sinks.ErrNotExist)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%s %s: %w: the user running pilotlight (uid %d) cannot write under %s: fix the directory's owner or mode", op, key, sinks.ErrPermission, os.Getuid(), s.root)
+		return sinks.Errorf(sinks.ErrPermission, "%s %s: permission denied: the user running pilotlight (uid %d) cannot write under %s: fix the directory's owner or mode", op, key, os.Getuid(), s.root)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s %s: %w", op, key, err)
 	default:
