@@ -88,7 +88,8 @@ func TestUploadMemoryIsBounded(t *testing.T) {
 	}
 }
 
-// SIGINT mid-upload exits 130 and leaves nothing visible.
+// SIGINT (a terminal) or SIGTERM (Kubernetes stopping a pod) mid-upload
+// exits 130 and leaves nothing visible.
 func TestInterruptedUploadLeavesNothing(t *testing.T) {
 	for _, c := range allClouds(t) {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,12 +110,16 @@ func TestInterruptedUploadLeavesNothing(t *testing.T) {
 			if _, err := io.Copy(stdin, sinktest.Data(1, 40*sinktest.MiB)); err != nil {
 				t.Fatal(err)
 			}
-			cmd.Process.Signal(syscall.SIGINT)
+			sig := syscall.SIGINT
+			if c.name == "gs" {
+				sig = syscall.SIGTERM
+			}
+			cmd.Process.Signal(sig)
 			go io.Copy(stdin, sinktest.Data(2, 1<<30)) // the source keeps flowing
 			err = cmd.Wait()
 			stdin.Close()
 			if code := cmd.ProcessState.ExitCode(); code != 130 {
-				t.Fatalf("exit %d after SIGINT, want 130 (err %v)\n%s", code, err, stderr.String())
+				t.Fatalf("exit %d after %v, want 130 (err %v)\n%s", code, sig, err, stderr.String())
 			}
 			r := pl(t, c.env, nil, "sink", "ls", c.url("int"))
 			r.want(t, 0, "ls after interrupt")
