@@ -100,7 +100,7 @@ func (s *sink) fail(c call, err error) error {
 	}
 	sentinel, detail, transient := s.classify(c, err)
 	msg := fmt.Sprintf("s3 %s %q (%s): ", c.verb, c.key, s.loc.display)
-	if sentinel != nil {
+	if sentinel != nil && sentinel != sinks.ErrNoBucket { // the missing-bucket detail already says so
 		msg += sentinel.Error() + ": "
 	}
 	e := &s3Error{msg: s.secrets.scrub(oneLine(msg + detail)), errs: []error{err}}
