@@ -1,0 +1,116 @@
+package binlog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// The checkpoint lives in its own schema on the standby so that it never collides
+// with replicated databases (the applier must filter the pilotlight schema out).
+const (
+	checkpointSchema  = "pilotlight"
+	checkpointTable   = "`pilotlight`.`checkpoint`"
+	schemaVersionTbl  = "`pilotlight`.`schema_version`"
+	checkpointVersion = 1 // version of the checkpoint table's layout written by this code
+)
+
+// The DDL is explicit about every TIMESTAMP default so that servers with
+// explicit_defaults_for_timestamp=OFF do not add ON UPDATE CURRENT_TIMESTAMP.
+var checkpointDDL = []string{
+	"CREATE DATABASE IF NOT EXISTS `" + checkpointSchema + "`",
+	"CREATE TABLE IF NOT EXISTS " + schemaVersionTbl + ` (
+  component  VARCHAR(64) NOT NULL PRIMARY KEY,
+  version    INT UNSIGNED NOT NULL,
+  updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+) ENGINE=InnoDB COMMENT='layout versions of the pilotlight tables, for migrations'`,
+	"CREATE TABLE IF NOT EXISTS " + checkpointTable + ` (
+  stream_id        VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  flavor           VARCHAR(16) CHARACTER SET ascii NOT NULL,
+  gtid_set         MEDIUMTEXT CHARACTER SET ascii NOT NULL,
+  source_commit_ts TIMESTAMP(6) NULL DEFAULT NULL,
+  fencing_token    BIGINT UNSIGNED NOT NULL,
+  updated_at       TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+) ENGINE=InnoDB COMMENT='pilotlight replication checkpoints: written only in the transaction that applies the rows'`,
+	"INSERT IGNORE INTO " + schemaVersionTbl + " (component, version) VALUES ('checkpoint', 1)",
+}
+
+// Ensure creates the pilotlight schema and its tables when they are missing, and
+// checks that their layout is one this code understands. It is idempotent. When the
+// tables exist already (a DBA created them), no CREATE privilege is needed; when they
+// do not and the standby user may not create them, the error names the GRANT to run.
+func (s *CheckpointStore) Ensure(ctx context.Context) error {
+	exists, err := s.tablesExist(ctx)
+	if err != nil {
+		return fmt.Errorf("ensure checkpoint table: %w", err)
+	}
+	if !exists {
+		for _, stmt := range checkpointDDL {
+			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+				return s.privilegeError(ctx, err)
+			}
+		}
+	}
+	var version uint32
+	err = s.db.QueryRowContext(ctx, "SELECT version FROM "+schemaVersionTbl+" WHERE component = 'checkpoint'").Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("ensure checkpoint table: %s has no row for component 'checkpoint'; "+
+			"insert (component, version) = ('checkpoint', %d) or drop the pilotlight schema to recreate it",
+			schemaVersionTbl, checkpointVersion)
+	case err != nil:
+		return s.privilegeError(ctx, err)
+	case version > checkpointVersion:
+		return fmt.Errorf("ensure checkpoint table: layout version %d was written by a newer pilotlight "+
+			"(this one knows version %d); upgrade pilotlight", version, checkpointVersion)
+	}
+	// version < checkpointVersion: migrations go here when there is a version 2.
+	return nil
+}
+
+// tablesExist reports whether both pilotlight tables exist. information_schema only
+// lists tables the user has some privilege on, which is what matters here.
+func (s *CheckpointStore) tablesExist(ctx context.Context) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES "+
+		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN ('checkpoint', 'schema_version')", checkpointSchema).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look for the %s schema: %w", checkpointSchema, err)
+	}
+	return n == 2, nil
+}
+
+// privilegeError turns an access-denied error into one naming the GRANT to run.
+func (s *CheckpointStore) privilegeError(ctx context.Context, err error) error {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return fmt.Errorf("ensure checkpoint table: %w", err)
+	}
+	switch me.Number {
+	case 1044, 1045, 1142, 1143, 1227: // database, table, column or global access denied
+	default:
+		return fmt.Errorf("ensure checkpoint table: %w", err)
+	}
+	account := "'<user>'@'<host>'"
+	var current string
+	if qerr := s.db.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&current); qerr == nil && current != "" {
+		account = quoteAccount(current)
+	}
+	return fmt.Errorf("ensure checkpoint table: the standby user may not create or read the %s schema; "+
+		"as an administrator run: GRANT CREATE, SELECT, INSERT, UPDATE ON `%s`.* TO %s; "+
+		"(or create the tables yourself and grant SELECT, INSERT, UPDATE): %w",
+		checkpointSchema, checkpointSchema, account, err)
+}
+
+// quoteAccount turns CURRENT_USER()'s user@host into 'user'@'host'.
+func quoteAccount(userHost string) string {
+	for i := len(userHost) - 1; i >= 0; i-- {
+		if userHost[i] == '@' {
+			return "'" + userHost[:i] + "'@'" + userHost[i+1:] + "'"
+		}
+	}
+	return "'" + userHost + "'"
+}
