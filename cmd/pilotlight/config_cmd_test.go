@@ -72,3 +72,15 @@ func TestConfigCheckReportsEveryProblemWithLines(t *testing.T) {
 	r.want(t, 1, "config check")
 	oneLineError(t, r, "uses ${BUCKET}, which is not set")
 }
+
+// A flag fixes a bad setting of the file: flags are applied before validation.
+func TestFlagOverridesBadFileSetting(t *testing.T) {
+	p := writeConfig(t, "replication:\n  source: mysql://repl:pw@db:3306/?tsl=true\n")
+	r := pl(t, nil, nil, "config", "check", "--config", p)
+	r.want(t, 1, "config check with a bad replication.source")
+	oneLineError(t, r, `unknown parameter "tsl"`)
+	r = pl(t, nil, nil, "status", "--config", p, "--source", "mysql://repl:pw@127.0.0.1:1/", "--standby", "mysql://x@127.0.0.1:1/", "--timeout", "5s")
+	if strings.Contains(r.stderr, `unknown parameter "tsl"`) {
+		t.Errorf("--source did not replace the file's bad replication.source:\n%s", r.stderr)
+	}
+}

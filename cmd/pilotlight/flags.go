@@ -37,5 +37,6 @@ func applyFlags(cmd *cobra.Command, cfg *config.Config) error {
 	if err != nil {
 		return usageError{err}
 	}
-	return nil
+	// Commands without these flags are unaffected (Changed is false).
+	return applyReplicationFlags(cmd, &cfg.Replication)
 }

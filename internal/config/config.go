@@ -11,8 +11,9 @@ import (
 
 // Config is the whole file. Sections appear here only once a command uses them.
 type Config struct {
-	Log     Log     `yaml:"log"`
-	Storage Storage `yaml:"storage"`
+	Log         Log         `yaml:"log"`
+	Storage     Storage     `yaml:"storage"`
+	Replication Replication `yaml:"replication"`
 }
 
 // Log configures log output (to stderr).
@@ -51,6 +52,7 @@ func Default() Config {
 			Concurrency: 4,
 			Retry:       Retry{Attempts: 5, MinBackoff: 200 * time.Millisecond, MaxBackoff: 10 * time.Second},
 		},
+		Replication: defaultReplication(),
 	}
 }
 
@@ -96,5 +98,6 @@ func (c Config) Validate() error {
 			errs.add(fmt.Sprintf("storage.sinks[%d]", i), "%v", err)
 		}
 	}
+	c.Replication.validate(&errs)
 	return errs.err()
 }

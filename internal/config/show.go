@@ -15,6 +15,7 @@ func (c Config) Redacted() Config {
 	for i, u := range c.Storage.Sinks {
 		out.Storage.Sinks[i] = redact.URL(u)
 	}
+	out.Replication = c.Replication.redacted()
 	return out
 }
 

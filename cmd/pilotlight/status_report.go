@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Lag states of a status report.
+const (
+	lagCaughtUp = "caught_up" // nothing missing
+	lagUnknown  = "unknown"   // transactions missing, none applied yet: no commit time to measure from
+	lagBehind   = "behind"
+)
+
+// statusReport is `pilotlight status`; its JSON field names are stable.
+type statusReport struct {
+	Stream               string        `json:"stream"`
+	CheckedAt            time.Time     `json:"checked_at"`
+	Source               endpointInfo  `json:"source"`
+	Standby              endpointInfo  `json:"standby"`
+	SourceGTIDSet        string        `json:"source_gtid_set"`
+	CheckpointGTIDSet    string        `json:"checkpoint_gtid_set"`
+	MissingTransactions  uint64        `json:"missing_transactions"`
+	MissingGTIDSet       string        `json:"missing_gtid_set"`
+	MissingBySource      []missingPart `json:"missing_by_source"`
+	Lag                  string        `json:"lag"`         // caught_up, unknown or behind
+	LagSeconds           *float64      `json:"lag_seconds"` // null when unknown, 0 when caught up
+	LastSourceCommit     *time.Time    `json:"last_source_commit"`
+	RPOSeconds           float64       `json:"rpo_seconds"`
+	RPOOK                bool          `json:"rpo_ok"`
+	CheckpointUpdatedAt  time.Time     `json:"checkpoint_updated_at"`
+	CheckpointAgeSeconds float64       `json:"checkpoint_age_seconds"`
+	ErrantGTIDSet        string        `json:"errant_gtid_set"`
+	DivergentDomains     []uint32      `json:"divergent_domains"`
+	Applier              applierInfo   `json:"applier"`
+}
+
+type endpointInfo struct {
+	URL      string `json:"url"` // password masked
+	Flavor   string `json:"flavor"`
+	Version  string `json:"version"`
+	Identity string `json:"identity"`
+}
+
+// missingPart is the missing transactions of one MariaDB domain or MySQL source UUID.
+type missingPart struct {
+	Source string `json:"source"`
+	Count  uint64 `json:"count"`
+	GTIDs  string `json:"gtids"`
+}
+
+type applierInfo struct {
+	State    string     `json:"state"` // running, not_running or unknown
+	PID      int        `json:"pid,omitempty"`
+	Host     string     `json:"host,omitempty"`
+	Since    *time.Time `json:"since,omitempty"`
+	Token    uint64     `json:"token,omitempty"`
+	LeaseDir string     `json:"lease_dir"`
+	Detail   string     `json:"detail"`
+}
+
+func (r *statusReport) writeJSON(w io.Writer) error {
+	if r.DivergentDomains == nil {
+		r.DivergentDomains = []uint32{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+func (r *statusReport) writeTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...)) }
+	row("stream", "%s", r.Stream)
+	row("source", "%s (%s %s, %s)", r.Source.URL, r.Source.Flavor, r.Source.Version, r.Source.Identity)
+	row("standby", "%s (%s %s)", r.Standby.URL, r.Standby.Flavor, r.Standby.Version)
+	row("source position", "%s", orNone(r.SourceGTIDSet))
+	row("standby checkpoint", "%s", orNone(r.CheckpointGTIDSet))
+	row("not yet on standby", "%s", r.missingText())
+	row("lag", "%s", r.lagText())
+	verdict := "OK"
+	if !r.RPOOK {
+		verdict = "NOT MET"
+	}
+	row("RPO", "%s (target %s)", verdict, seconds(r.RPOSeconds))
+	row("checkpoint age", "%s (updated %s)", seconds(r.CheckpointAgeSeconds), r.CheckpointUpdatedAt.Format(time.RFC3339))
+	row("errant transactions", "%s", r.errantText())
+	row("applier", "%s", r.Applier.Detail)
+	return tw.Flush()
+}
+
+func (r *statusReport) missingText() string {
+	if r.MissingTransactions == 0 {
+		return "none"
+	}
+	parts := make([]string, 0, len(r.MissingBySource))
+	for _, p := range r.MissingBySource {
+		parts = append(parts, fmt.Sprintf("%s: %d (%s)", p.Source, p.Count, p.GTIDs))
+	}
+	return fmt.Sprintf("%d transactions: %s", r.MissingTransactions, strings.Join(parts, "; "))
+}
+
+func (r *statusReport) lagText() string {
+	switch r.Lag {
+	case lagCaughtUp:
+		return "caught up"
+	case lagUnknown:
+		return "unknown: no transaction applied yet for this stream"
+	}
+	return fmt.Sprintf("%s (last applied source commit %s)", seconds(*r.LagSeconds), r.LastSourceCommit.Format(time.RFC3339))
+}
+
+func (r *statusReport) errantText() string {
+	var msgs []string
+	if r.ErrantGTIDSet != "" {
+		msgs = append(msgs, fmt.Sprintf("%s is on the standby's checkpoint but not on the primary: "+
+			"the standby diverged or points at the wrong primary; resolve it before any cutover", r.ErrantGTIDSet))
+	}
+	if len(r.DivergentDomains) > 0 {
+		msgs = append(msgs, fmt.Sprintf("domains %v end at the same sequence number written by different servers: "+
+			"the histories diverged", r.DivergentDomains))
+	}
+	if len(msgs) == 0 {
+		return "none"
+	}
+	return "RED FLAG: " + strings.Join(msgs, "; ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(empty)"
+	}
+	return s
+}
+
+// seconds renders a duration in seconds as 850ms, 12.3s or 5m0s.
+func seconds(s float64) string {
+	d := time.Duration(s * float64(time.Second))
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// splitMembers splits a MySQL GTID set into its per-UUID members.
+func splitMembers(set string) []string {
+	var out []string
+	for _, m := range strings.Split(set, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// uuidOf is the source UUID of a MySQL GTID set member.
+func uuidOf(member string) string {
+	u, _, _ := strings.Cut(member, ":")
+	return u
+}
