@@ -1,0 +1,144 @@
+package binlog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
+	"github.com/pilotlight-dr/pilotlight/internal/testenv"
+)
+
+// apEnv is a fresh database of the same name on the primary and on the standby.
+type apEnv struct {
+	pdb    *sql.DB
+	conn   *sql.Conn // a primary session in the database
+	sdb    *sql.DB   // standby, configured by ApplierDriverConfig
+	schema string
+	store  *CheckpointStore
+}
+
+func apSetup(t *testing.T, ctx context.Context, ddl ...string) *apEnv {
+	t.Helper()
+	pdb, conn, schema := stSource(t, ctx)
+	cfg, err := mysql.ParseDSN(testenv.MariaDBStandby(t).DSN(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	connector, err := mysql.NewConnector(ApplierDriverConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb := sql.OpenDB(connector)
+	t.Cleanup(func() { sdb.Close() })
+	pfExec(t, ctx, sdb, "CREATE DATABASE "+schema)
+	t.Cleanup(func() { sdb.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+schema) })
+	for _, d := range ddl {
+		pfExec(t, ctx, conn, d)
+		pfExec(t, ctx, sdb, strings.Replace(d, "CREATE TABLE ", "CREATE TABLE "+schema+".", 1))
+	}
+	return &apEnv{pdb: pdb, conn: conn, sdb: sdb, schema: schema, store: cpStore(t, sdb, mysqlx.MariaDB)}
+}
+
+// apFilter passes the transactions of other tests (sharing the primary) as empty
+// ones, so that only this test's database reaches the standby while every GTID is
+// still checkpointed in order.
+type apFilter struct {
+	s      *Stream
+	schema string
+}
+
+func (f apFilter) Next(ctx context.Context) (Event, error) {
+	for {
+		e, err := f.s.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		switch x := e.(type) {
+		case Rows:
+			if x.Schema != f.schema {
+				continue
+			}
+		case Query:
+			if x.Schema != f.schema {
+				continue
+			}
+		}
+		return e, nil
+	}
+}
+
+// apRun applies src until the transaction last has committed.
+func apRun(t *testing.T, ctx context.Context, a *Applier, src EventSource, last string) {
+	t.Helper()
+	for {
+		e, err := src.Next(ctx)
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		if err := a.Handle(ctx, e); err != nil {
+			t.Fatalf("Handle %T: %v", e, err)
+		}
+		if c, ok := e.(Commit); ok && c.GTID == last {
+			return
+		}
+	}
+}
+
+// apChecksum is CHECKSUM TABLE of schema.table.
+func apChecksum(t *testing.T, ctx context.Context, db *sql.DB, schema, table string) string {
+	t.Helper()
+	var name string
+	var sum sql.NullString
+	if err := db.QueryRowContext(ctx, "CHECKSUM TABLE "+schema+"."+table).Scan(&name, &sum); err != nil {
+		t.Fatal(err)
+	}
+	return sum.String
+}
+
+// apDump renders a table's rows, every column in hex, for diagnostics.
+func apDump(t *testing.T, ctx context.Context, db *sql.DB, schema, table string) string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, "SELECT * FROM "+schema+"."+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]sql.RawBytes, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			if v == nil {
+				fmt.Fprintf(&b, "%s=NULL ", cols[i])
+			} else {
+				fmt.Fprintf(&b, "%s=%x ", cols[i], []byte(v))
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// apCompare checks that tables hold the same rows on both sides.
+func (env *apEnv) compare(t *testing.T, ctx context.Context, tables ...string) {
+	t.Helper()
+	for _, tb := range tables {
+		p, s := apChecksum(t, ctx, env.pdb, env.schema, tb), apChecksum(t, ctx, env.sdb, env.schema, tb)
+		if p != s || p == "" {
+			t.Errorf("CHECKSUM TABLE %s: primary %s, standby %s\nprimary:\n%s\nstandby:\n%s", tb, p, s,
+				apDump(t, ctx, env.pdb, env.schema, tb), apDump(t, ctx, env.sdb, env.schema, tb))
+		}
+	}
+}

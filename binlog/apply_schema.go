@@ -1,0 +1,102 @@
+package binlog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// standbyColumn is what the applier needs to know of one column of a standby table.
+type standbyColumn struct {
+	name      string
+	generated bool // VIRTUAL or STORED generated: never written
+	primary   bool
+	dataType  string // information_schema DATA_TYPE, lower case
+	charset   string // CHARACTER_SET_NAME; "" for non-character columns
+	collation string // COLLATION_NAME; "" for non-character columns
+}
+
+// standbyTable is a standby table's columns in ordinal order.
+type standbyTable struct {
+	columns []standbyColumn
+	byName  map[string]int
+	hasPK   bool
+}
+
+// queryer is what loadStandbyTable reads through: a *sql.Tx or a *sql.Conn.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loadStandbyTable reads a table's columns from the standby's information_schema.
+// Generated columns are recognised by EXTRA (VIRTUAL/STORED/PERSISTENT GENERATED),
+// not by a bare "GENERATED", which MySQL 8 also shows for expression defaults.
+func loadStandbyTable(ctx context.Context, q queryer, schema, table string) (*standbyTable, error) {
+	rows, err := q.QueryContext(ctx, "SELECT COLUMN_NAME, EXTRA, COLUMN_KEY, DATA_TYPE, "+
+		"COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLLATION_NAME, '') FROM information_schema.COLUMNS "+
+		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION", schema, table)
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s.%s on the standby: %w", schema, table, err)
+	}
+	defer rows.Close()
+	t := &standbyTable{byName: map[string]int{}}
+	for rows.Next() {
+		var c standbyColumn
+		var extra, key string
+		if err := rows.Scan(&c.name, &extra, &key, &c.dataType, &c.charset, &c.collation); err != nil {
+			return nil, fmt.Errorf("read columns of %s.%s on the standby: %w", schema, table, err)
+		}
+		extra = strings.ToUpper(extra)
+		c.generated = strings.Contains(extra, "VIRTUAL GENERATED") || strings.Contains(extra, "STORED GENERATED") ||
+			strings.Contains(extra, "PERSISTENT GENERATED")
+		c.primary = key == "PRI"
+		c.dataType = strings.ToLower(c.dataType)
+		t.hasPK = t.hasPK || c.primary
+		t.byName[strings.ToLower(c.name)] = len(t.columns)
+		t.columns = append(t.columns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read columns of %s.%s on the standby: %w", schema, table, err)
+	}
+	if len(t.columns) == 0 {
+		return nil, fmt.Errorf("table %s.%s does not exist on the standby", schema, table)
+	}
+	return t, nil
+}
+
+// boundColumn pairs a column of a Rows event with the standby column it writes.
+type boundColumn struct {
+	index  int // position in the row image
+	meta   ColumnMeta
+	target standbyColumn
+	binary bool // BINARY(n): pad
+}
+
+// bind matches the event's columns to the standby's, by name when the source logs
+// binlog_row_metadata=FULL, else by position (the standby table must then have the
+// source's column order). It returns the writable (non-generated) columns.
+func (t *standbyTable) bind(schema, table string, cols []ColumnMeta) ([]boundColumn, error) {
+	var out []boundColumn
+	for i, c := range cols {
+		j := i
+		if c.Name != "" {
+			var ok bool
+			if j, ok = t.byName[strings.ToLower(c.Name)]; !ok {
+				return nil, fmt.Errorf("column %s.%s.%s of the binlog is missing on the standby", schema, table, c.Name)
+			}
+		} else if i >= len(t.columns) || len(cols) != len(t.columns) {
+			return nil, fmt.Errorf("table %s.%s: the binlog has %d unnamed columns, the standby %d "+
+				"(set binlog_row_metadata=FULL on the source)", schema, table, len(cols), len(t.columns))
+		}
+		sc := t.columns[j]
+		if sc.generated {
+			continue
+		}
+		out = append(out, boundColumn{index: i, meta: c, target: sc, binary: isBinaryString(c, sc.dataType)})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("table %s.%s: no writable column", schema, table)
+	}
+	return out, nil
+}
