@@ -3,6 +3,7 @@ package mysqlx
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Flavor is the GTID dialect of a server.
@@ -156,4 +157,21 @@ func commonFlavor(a, b GTIDSet) (Flavor, error) {
 		return a.flavor, nil
 	}
 	return "", fmt.Errorf("%w: %s and %s", ErrFlavorMismatch, a.flavor, b.flavor)
+}
+
+// members splits a GTID set into its comma-separated members, trimming
+// spaces and newlines (MySQL prints long sets on several lines) and refusing
+// empty members. A blank string has no members.
+func members(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	for i, m := range parts {
+		parts[i] = strings.TrimSpace(m)
+		if parts[i] == "" {
+			return nil, fmt.Errorf("member %d is empty", i+1)
+		}
+	}
+	return parts, nil
 }

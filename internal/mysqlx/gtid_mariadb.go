@@ -32,14 +32,11 @@ func (r SeqRange) Count() uint64 { return r.Last - r.First + 1 }
 
 func parseMariaPos(s string) (mariaSet, error) {
 	set := mariaSet{}
-	if strings.TrimSpace(s) == "" {
-		return set, nil
+	list, err := members(s)
+	if err != nil {
+		return nil, err
 	}
-	for i, member := range strings.Split(s, ",") {
-		member = strings.TrimSpace(member)
-		if member == "" {
-			return nil, fmt.Errorf("member %d is empty", i+1)
-		}
+	for _, member := range list {
 		parts := strings.Split(member, "-")
 		if len(parts) != 3 {
 			return nil, fmt.Errorf("%q: want domain-server-sequence, such as 0-1-100", member)

@@ -23,14 +23,11 @@ const maxGNO = math.MaxInt64
 
 func parseMySQLSet(s string) (mysqlSet, error) {
 	set := mysqlSet{}
-	if strings.TrimSpace(s) == "" {
-		return set, nil
+	list, err := members(s)
+	if err != nil {
+		return nil, err
 	}
-	for i, member := range strings.Split(s, ",") {
-		member = strings.TrimSpace(member)
-		if member == "" {
-			return nil, fmt.Errorf("member %d is empty", i+1)
-		}
+	for _, member := range list {
 		fields := strings.Split(member, ":")
 		u, err := parseUUID(fields[0])
 		if err != nil {
