@@ -123,7 +123,7 @@ func (m *Metrics) ObserveApplied(txns, rows, bytes int, sourceCommit time.Time) 
 	m.appliedTxns.Add(nonNegative(txns))
 	m.appliedRows.Add(nonNegative(rows))
 	m.appliedBytes.Add(nonNegative(bytes))
-	m.mu.Lock()
+	m.mu.Lock() // the gauge moves with lastCommit, so concurrent calls never leave it behind
 	if sourceCommit.After(m.lastCommit) {
 		m.lastCommit = sourceCommit
 		m.lastCommitTS.Set(unixSeconds(sourceCommit))
@@ -147,11 +147,7 @@ func (m *Metrics) ObserveReconnect() {
 // ObserveCheckpoint records that the standby checkpoint was durably written
 // at t (local time).
 func (m *Metrics) ObserveCheckpoint(t time.Time) {
-	m.mu.Lock()
-	if t.After(m.lastCkpt) {
-		m.lastCkpt = t
-	}
-	m.mu.Unlock()
+	m.advance(&m.lastCkpt, t)
 	m.evaluate()
 }
 
@@ -162,11 +158,7 @@ func (m *Metrics) ObserveCheckpoint(t time.Time) {
 // been applied (binlog order guarantees everything before it was): a
 // heartbeat that overtook queued transactions would hide real lag.
 func (m *Metrics) ObserveHeartbeat(sourceTime time.Time) {
-	m.mu.Lock()
-	if sourceTime.After(m.lastHeartbeat) {
-		m.lastHeartbeat = sourceTime
-	}
-	m.mu.Unlock()
+	m.advance(&m.lastHeartbeat, sourceTime)
 	m.evaluate()
 }
 
@@ -247,3 +239,13 @@ func secondsOrNaN(d time.Duration, ok bool) float64 {
 func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 func nonNegative(n int) float64 { return float64(max(n, 0)) }
+
+// advance moves *last forward to t under the lock, never back: a late or
+// reordered observation is ignored.
+func (m *Metrics) advance(last *time.Time, t time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t.After(*last) {
+		*last = t
+	}
+}

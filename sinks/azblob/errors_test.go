@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/pilotlight-dr/pilotlight/internal/testenv"
 	"github.com/pilotlight-dr/pilotlight/sinks"
+	"github.com/pilotlight-dr/pilotlight/sinks/sinktest"
 )
 
 // opErrors runs every operation that reaches the service and returns their errors by name.
@@ -38,15 +38,10 @@ func opErrors(t *testing.T, s *Sink, key string) map[string]error {
 // checkErr checks that err wraps want, fits on one line and leaks none of secrets.
 func checkErr(t *testing.T, what string, err, want error, secrets ...string) {
 	t.Helper()
-	t.Logf("%s: %v", what, err)
-	if !errors.Is(err, want) {
-		t.Errorf("%s = %v, want an error wrapping %q", what, err, want)
+	if !sinktest.CheckError(t, what, err, want, nil, nil) {
 		return
 	}
-	if strings.Contains(err.Error(), "\n") {
-		t.Errorf("%s: error is not one line: %q", what, err)
-	}
-	for _, text := range errorTexts(err) {
+	for _, text := range errorTexts(err) { // every wrapped error, not only the message
 		for _, sec := range secrets {
 			if sec != "" && strings.Contains(text, sec) {
 				t.Errorf("%s: error chain text %q contains a secret", what, text)

@@ -2,7 +2,6 @@ package gcs
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -11,25 +10,13 @@ import (
 
 	"github.com/pilotlight-dr/pilotlight/internal/testenv"
 	"github.com/pilotlight-dr/pilotlight/sinks"
+	"github.com/pilotlight-dr/pilotlight/sinks/sinktest"
 )
 
 // checkErr fails unless err wraps want, is one line and contains every part.
 func checkErr(t *testing.T, what string, err, want error, parts ...string) {
 	t.Helper()
-	t.Logf("%s: %v", what, err)
-	if !errors.Is(err, want) {
-		t.Errorf("%s = %v, want an error wrapping %q", what, err, want)
-		return
-	}
-	msg := err.Error()
-	if strings.ContainsAny(msg, "\r\n") {
-		t.Errorf("%s: error is not one line: %q", what, msg)
-	}
-	for _, p := range parts {
-		if !strings.Contains(msg, p) {
-			t.Errorf("%s: error %q does not mention %q", what, msg, p)
-		}
-	}
+	sinktest.CheckError(t, what, err, want, parts, nil)
 }
 
 // eachOp runs every sink operation on key and returns their errors by name.

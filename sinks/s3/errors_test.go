@@ -3,7 +3,6 @@ package s3
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -62,25 +61,7 @@ func eachOp(t *testing.T, s sinks.Sink) map[string]error {
 func checkErrs(t *testing.T, errs map[string]error, want error, logs string, mention []string, secrets ...string) {
 	t.Helper()
 	for op, err := range errs {
-		if !errors.Is(err, want) {
-			t.Errorf("%s: got %v, want an error wrapping %q", op, err, want)
-			continue
-		}
-		msg := err.Error()
-		if strings.ContainsAny(msg, "\r\n") {
-			t.Errorf("%s: error spans several lines: %q", op, msg)
-		}
-		for _, m := range mention {
-			if !strings.Contains(msg, m) {
-				t.Errorf("%s: error %q does not mention %q", op, msg, m)
-			}
-		}
-		for _, sec := range secrets {
-			if strings.Contains(msg, sec) {
-				t.Errorf("%s: error shows a secret: %q", op, msg)
-			}
-		}
-		t.Logf("%s: %v", op, err)
+		sinktest.CheckError(t, op, err, want, mention, secrets)
 	}
 	for _, sec := range secrets {
 		if strings.Contains(logs, sec) {
