@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
 var apFidelityDDL = []string{
@@ -129,6 +131,16 @@ func TestApplyStops(t *testing.T) {
 	if err := env.sdb.QueryRowContext(ctx, "SELECT v FROM "+env.schema+".t WHERE id = 1").Scan(&v); err != nil || v != 1 {
 		t.Errorf("row 1 holds %d (%v): the failed transaction was not rolled back", v, err)
 	}
+	// Other tests write to the shared primary, so transactions before last may have
+	// been applied (as empty ones); last itself must not be in the checkpoint.
+	lastSet, err := mysqlx.Parse(mysqlx.MariaDB, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, _, err := env.store.Load(ctx)
+	if err != nil || stopped.GTIDs.Contains(lastSet) {
+		t.Fatalf("checkpoint after ErrDiverged %s (%v) holds the failed transaction %s", stopped.GTIDs, err, last)
+	}
 
 	// The standby is repaired, but this applier's token is stale.
 	pfExec(t, ctx, env.sdb, "INSERT INTO "+env.schema+".t VALUES (2, 2)")
@@ -144,8 +156,8 @@ func TestApplyStops(t *testing.T) {
 		t.Fatalf("Apply with a stale token: %v, want ErrFenced", err)
 	}
 	cp, _, err := env.store.Load(ctx)
-	if err != nil || !cp.GTIDs.Equal(start) {
-		t.Errorf("checkpoint %s (%v), want the start %s", cp.GTIDs, err, start)
+	if err != nil || !cp.GTIDs.Equal(stopped.GTIDs) {
+		t.Errorf("checkpoint %s (%v) after a fenced apply, want it unchanged at %s", cp.GTIDs, err, stopped.GTIDs)
 	}
 
 	fresh, err := NewApplier(ctx, env.sdb, env.store, 8)
