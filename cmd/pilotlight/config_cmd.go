@@ -20,7 +20,8 @@ references, applies any flags given, validates every setting, and prints the
 effective configuration with every secret masked. Problems are listed with
 their line numbers and the command exits 1.`,
 		Example: `  pilotlight config check --config /etc/pilotlight/pilotlight.yaml
-  PILOTLIGHT_CONFIG=pilotlight.yaml pilotlight config check --part-size 64MiB`,
+  PILOTLIGHT_CONFIG=pilotlight.yaml pilotlight config check --part-size 64MiB
+  pilotlight config check --config pilotlight.yaml --exclude 'shop.tmp_*' --heartbeat 500ms`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{"validate": "self"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,6 +41,8 @@ their line numbers and the command exits 1.`,
 		},
 	}
 	storageFlags(check.Flags())
+	replicationFlags(check.Flags())
+	replicateFlags(check.Flags())
 	c.AddCommand(check)
 	return c
 }

@@ -17,9 +17,14 @@ import (
 type replicateOpts struct {
 	fromStart bool
 	startGTID string
-	serverID  uint32
-	listen    string
-	include   []string
+	// filter is replication.include/exclude (flags win), checked.
+	filter tableFilter
+	// serverID, listen and include mirror the merged replication.server_id,
+	// listen and include for replicate_setup.go and replicate_run.go; new code
+	// reads r.ServerID, r.Listen (or serverIDFor) and filter instead.
+	serverID uint32
+	listen   string
+	include  []string
 }
 
 func (a *app) replicateCmd() *cobra.Command {
@@ -43,9 +48,24 @@ Later runs resume from the checkpoint and refuse both flags.
 Only one replicate runs per stream: it takes the lease replicate/<stream> in
 replication.lease_dir; a second one waits for it (and logs who holds it).
 
---include limits what is applied to tables matching shell-style patterns on
-db.table (rows by their table, statements by their default database); the
-other transactions still advance the checkpoint.
+--include and --exclude choose the tables applied with shell-style patterns on
+db.table (* ? [a-z], as in 'shop.*' or '*.tmp_*'; repeatable; config
+replication.include / exclude). A table is applied when it matches an include
+pattern (or none is given) and no exclude pattern: exclude wins. Rows follow
+their table; statements (DDL) follow their default database, as 'db.*', so a
+table-level pattern never carries DDL. Filtered transactions still advance the
+checkpoint, in source order. The pilotlight schema is never filtered.
+
+--workers N is the number of parallel apply workers (standby connections);
+exactly-once holds whatever N is. The default, 0, is automatic: 2 per CPU, at
+most 8 (config replication.workers).
+
+--heartbeat 500ms writes a row in the primary's pilotlight.heartbeat this often,
+so that lag stays measured while the primary is idle: without it an idle
+primary looks as far behind as its last write. It must be shorter than --rpo;
+the source user needs, on the primary:
+  GRANT CREATE, INSERT, UPDATE ON pilotlight.* TO 'repl'@'%';
+(config replication.heartbeat; default 0: off).
 
 SIGTERM or SIGINT (Ctrl-C) is a requested stop: the transaction in flight is
 rolled back (the committed ones are checkpointed), everything is closed and
@@ -54,15 +74,19 @@ purged binlogs, a diverged standby, a lost lease).`,
 		Example: `  pilotlight replicate --source "mysql://repl:${PRIMARY_PASSWORD}@primary:3306/" \
       --standby "mysql://applier:${STANDBY_PASSWORD}@127.0.0.1:3306/" \
       --stream orders --start-gtid 0-1-1500 --rpo 1s --listen :9187
-  pilotlight replicate --config /etc/pilotlight/pilotlight.yaml`,
+  pilotlight replicate --config /etc/pilotlight/pilotlight.yaml \
+      --include 'shop.*' --exclude 'shop.tmp_*' --workers 4 --heartbeat 500ms`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r := a.cfg.Replication // flags already applied by setup
 			a.secrets = append(a.secrets, r.Secrets()...)
-			if err := checkReplicateArgs(r, o); err != nil {
+			f, err := checkReplicateArgs(r, o)
+			if err != nil {
 				return err
 			}
-			err := a.replicate(cmd.Context(), r, o)
+			o.filter = f
+			o.serverID, o.listen, o.include = r.ServerID, r.Listen, r.Include
+			err = a.replicate(cmd.Context(), r, o)
 			if err != nil && cmd.Context().Err() != nil {
 				a.log.Info("replicate stopped", slog.String("stream", r.Stream), slog.String("detail", err.Error()))
 				return nil // a requested stop is normal for a sidecar
@@ -71,30 +95,30 @@ purged binlogs, a diverged standby, a lost lease).`,
 		},
 	}
 	replicationFlags(c.Flags())
+	replicateFlags(c.Flags())
 	fs := c.Flags()
 	fs.BoolVar(&o.fromStart, "from-start", false, "first run: replicate everything in the primary's binlogs")
 	fs.StringVar(&o.startGTID, "start-gtid", "", "first run: the standby already holds this GTID set (MariaDB 0-1-100, MySQL uuid:1-100)")
-	fs.Uint32Var(&o.serverID, "server-id", 0, "replication client server id (default: a stable id derived from the stream)")
-	fs.StringVar(&o.listen, "listen", "", "serve /metrics, /healthz and /readyz on this address (e.g. :9187)")
-	fs.StringArrayVar(&o.include, "include", nil, "apply only tables matching this db.table shell pattern (repeatable; default all)")
 	return c
 }
 
-// checkReplicateArgs validates the command line before anything connects.
-func checkReplicateArgs(r config.Replication, o replicateOpts) error {
+// checkReplicateArgs validates the command line before anything connects and
+// returns the table filter.
+func checkReplicateArgs(r config.Replication, o replicateOpts) (tableFilter, error) {
 	if r.Source == "" {
-		return usagef("replication.source is not set; give --source mysql://user:password@primary:3306/ or set it in the config")
+		return tableFilter{}, usagef("replication.source is not set; give --source mysql://user:password@primary:3306/ or set it in the config")
 	}
 	if r.Standby == "" {
-		return usagef("replication.standby is not set; give --standby mysql://user:password@standby:3306/ or set it in the config")
+		return tableFilter{}, usagef("replication.standby is not set; give --standby mysql://user:password@standby:3306/ or set it in the config")
 	}
 	if o.fromStart && o.startGTID != "" {
-		return usagef("--from-start and --start-gtid exclude each other: give one (or neither, to resume from the checkpoint)")
+		return tableFilter{}, usagef("--from-start and --start-gtid exclude each other: give one (or neither, to resume from the checkpoint)")
 	}
-	if err := checkIncludes(o.include); err != nil {
-		return err
+	f, err := newTableFilter(r.Include, r.Exclude)
+	if err != nil {
+		return tableFilter{}, err
 	}
-	return config.ValidateReplication(r)
+	return f, config.ValidateReplication(r)
 }
 
 // replicate runs the stream until ctx ends or a fatal error.
@@ -135,7 +159,8 @@ func (a *app) replicate(ctx context.Context, r config.Replication, o replicateOp
 	return a.stream(ctx, sides, store, r, o, start, lease.Token())
 }
 
-// serverID is --server-id, or the stream's stable default.
+// serverIDFor is replication.server_id (--server-id wins), or the stream's
+// stable default when it is 0.
 func (o replicateOpts) serverIDFor(stream string) uint32 {
 	if o.serverID != 0 {
 		return o.serverID

@@ -5,12 +5,112 @@ import (
 	"path"
 
 	"github.com/pilotlight-dr/pilotlight/binlog"
+	"github.com/pilotlight-dr/pilotlight/internal/config"
 )
 
-// includeFilter passes only the row changes of tables matching one of patterns
-// (shell-style on db.table) and the statements whose default database matches
-// one of them as db.*; every transaction still reaches the applier (perhaps
-// empty), so its GTID is checkpointed in source order. No patterns: everything.
+// tableFilter decides which tables are applied: shell-style patterns
+// (path.Match) on "db.table"; a table is applied when it matches an include
+// pattern (or there are none) and no exclude pattern. Exclude wins.
+// The zero value applies everything. The pilotlight schema (binlog.Schema) is
+// never filtered: the applier must see the primary's heartbeat rows (and drops
+// the checkpoint's own writes itself).
+type tableFilter struct {
+	include, exclude []string
+}
+
+// newTableFilter checks the patterns (a usage error names the bad one and its
+// flag) and returns the filter.
+func newTableFilter(include, exclude []string) (tableFilter, error) {
+	for _, list := range []struct {
+		flag     string
+		patterns []string
+	}{{"--include", include}, {"--exclude", exclude}} {
+		for _, p := range list.patterns {
+			if err := config.CheckTablePattern(p); err != nil {
+				return tableFilter{}, usagef("%s %q %v", list.flag, p, err)
+			}
+		}
+	}
+	return tableFilter{include: include, exclude: exclude}, nil
+}
+
+// Match reports whether the rows of schema.table are applied. The pilotlight
+// schema always is.
+func (f tableFilter) Match(schema, table string) bool {
+	if schema == binlog.Schema {
+		return true
+	}
+	name := schema + "." + table
+	if len(f.include) > 0 && !anyMatch(f.include, name) {
+		return false
+	}
+	return !anyMatch(f.exclude, name)
+}
+
+// MatchStatement reports whether a statement run with default database schema
+// is applied: as the database's "schema.*" would be (so DDL follows a whole
+// database, not a table pattern). A statement without a default database is
+// applied only when no include pattern limits what is.
+func (f tableFilter) MatchStatement(schema string) bool {
+	if schema == "" {
+		return len(f.include) == 0
+	}
+	return f.Match(schema, "*")
+}
+
+// all reports whether the filter passes everything.
+func (f tableFilter) all() bool { return len(f.include) == 0 && len(f.exclude) == 0 }
+
+func anyMatch(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok { // patterns were checked by newTableFilter
+			return true
+		}
+	}
+	return false
+}
+
+// eventFilter passes the Rows events of the tables f applies and the Query
+// events of the databases it applies; every Begin, Commit, Rollback and
+// Heartbeat still passes, so each transaction reaches the applier (perhaps
+// empty) and its GTID is checkpointed in source order.
+type eventFilter struct {
+	src binlog.EventSource
+	f   tableFilter
+}
+
+// newEventFilter wraps src with f (src itself when f passes everything).
+func newEventFilter(src binlog.EventSource, f tableFilter) binlog.EventSource {
+	if f.all() {
+		return src
+	}
+	return eventFilter{src: src, f: f}
+}
+
+// Next implements binlog.EventSource.
+func (e eventFilter) Next(ctx context.Context) (binlog.Event, error) {
+	for {
+		ev, err := e.src.Next(ctx)
+		if err != nil {
+			return ev, err
+		}
+		switch ev := ev.(type) {
+		case binlog.Rows:
+			if e.f.Match(ev.Schema, ev.Table) {
+				return ev, nil
+			}
+		case binlog.Query:
+			if e.f.MatchStatement(ev.Schema) {
+				return ev, nil
+			}
+		default:
+			return ev, nil
+		}
+	}
+}
+
+// includeFilter is the include-only filter replicate_run.go still builds;
+// newEventFilter(src, o.filter) replaces it (and adds --exclude).
 type includeFilter struct {
 	src      binlog.EventSource
 	patterns []string
@@ -18,41 +118,5 @@ type includeFilter struct {
 
 // Next implements binlog.EventSource.
 func (f includeFilter) Next(ctx context.Context) (binlog.Event, error) {
-	for {
-		e, err := f.src.Next(ctx)
-		if err != nil || len(f.patterns) == 0 {
-			return e, err
-		}
-		switch e := e.(type) {
-		case binlog.Rows:
-			if f.match(e.Schema + "." + e.Table) {
-				return e, nil
-			}
-		case binlog.Query:
-			if e.Schema != "" && f.match(e.Schema+".*") {
-				return e, nil
-			}
-		default:
-			return e, nil
-		}
-	}
-}
-
-func (f includeFilter) match(name string) bool {
-	for _, p := range f.patterns {
-		if ok, _ := path.Match(p, name); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// checkIncludes refuses malformed patterns.
-func checkIncludes(patterns []string) error {
-	for _, p := range patterns {
-		if _, err := path.Match(p, "x.y"); err != nil {
-			return usagef("--include %q: %v", p, err)
-		}
-	}
-	return nil
+	return newEventFilter(f.src, tableFilter{include: f.patterns}).Next(ctx)
 }

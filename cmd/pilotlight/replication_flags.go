@@ -17,7 +17,22 @@ func replicationFlags(fs *pflag.FlagSet) {
 	fs.Duration("rpo", d.RPO, "RPO target: the most data, in time, the standby may be behind (config replication.rpo)")
 }
 
+// replicateFlags adds the settings only `replicate` uses (and `config check`,
+// to check them); they override the config's replication section too.
+func replicateFlags(fs *pflag.FlagSet) {
+	fs.StringArray("include", nil, "apply only tables matching this db.table shell pattern, e.g. 'shop.*' "+
+		"(repeatable; replaces replication.include; default all)")
+	fs.StringArray("exclude", nil, "skip tables matching this db.table shell pattern, e.g. 'shop.tmp_*'; wins over "+
+		"--include (repeatable; replaces replication.exclude)")
+	fs.Int("workers", 0, "parallel apply workers; default: automatic, 2x CPUs capped at 8 (config replication.workers)")
+	fs.Duration("heartbeat", 0, "write a heartbeat row on the primary this often, e.g. 500ms, so an idle primary's "+
+		"lag stays measured; needs CREATE, INSERT, UPDATE on pilotlight.* there (config replication.heartbeat; default off)")
+	fs.Uint32("server-id", 0, "replication client server id (config replication.server_id; default: a stable id derived from the stream)")
+	fs.String("listen", "", "serve /metrics, /healthz and /readyz on this address, e.g. :9187 (config replication.listen)")
+}
+
 // applyReplicationFlags copies every replication flag the user set over r.
+// Flags a command does not define are never Changed.
 func applyReplicationFlags(cmd *cobra.Command, r *config.Replication) error {
 	fs := cmd.Flags()
 	var err error
@@ -30,6 +45,12 @@ func applyReplicationFlags(cmd *cobra.Command, r *config.Replication) error {
 	set("standby", func() error { r.Standby, err = fs.GetString("standby"); return err })
 	set("stream", func() error { r.Stream, err = fs.GetString("stream"); return err })
 	set("rpo", func() error { r.RPO, err = fs.GetDuration("rpo"); return err })
+	set("include", func() error { r.Include, err = fs.GetStringArray("include"); return err })
+	set("exclude", func() error { r.Exclude, err = fs.GetStringArray("exclude"); return err })
+	set("workers", func() error { r.Workers, err = fs.GetInt("workers"); return err })
+	set("heartbeat", func() error { r.Heartbeat, err = fs.GetDuration("heartbeat"); return err })
+	set("server-id", func() error { r.ServerID, err = fs.GetUint32("server-id"); return err })
+	set("listen", func() error { r.Listen, err = fs.GetString("listen"); return err })
 	if err != nil {
 		return usageError{err}
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // Replication names the two servers of a replication stream and its RPO
-// target; `pilotlight status` reads it, `pilotlight replicate` will too.
+// target (`pilotlight status` reads those), and how `pilotlight replicate`
+// streams and applies (the rest; see replication_apply.go for their checks).
 type Replication struct {
 	// Source is the primary's endpoint URL (mysql://user:password@host:3306/).
 	Source string `yaml:"source"`
@@ -24,6 +25,25 @@ type Replication struct {
 	// LeaseDir holds the local lease files of `pilotlight replicate`; empty
 	// means DefaultLeaseDir.
 	LeaseDir string `yaml:"lease_dir,omitempty"`
+
+	// Include limits what is applied to tables matching one of these
+	// shell-style db.table patterns (path.Match: * ? [..]); empty: all.
+	Include []string `yaml:"include"`
+	// Exclude skips tables matching one of these patterns; it wins over
+	// Include. The pilotlight schema is never filtered.
+	Exclude []string `yaml:"exclude"`
+	// Workers is the number of parallel apply workers; 0 means automatic
+	// (see WorkersOrAuto).
+	Workers int `yaml:"workers"`
+	// Heartbeat is how often replicate writes a heartbeat row on the primary
+	// (pilotlight.heartbeat) so that an idle primary's lag stays measured; 0 is off.
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	// ServerID is the replication client's server id; 0 derives a stable one
+	// from the stream id.
+	ServerID uint32 `yaml:"server_id"`
+	// Listen is the address of /metrics, /healthz and /readyz (e.g. :9187);
+	// empty: no HTTP server.
+	Listen string `yaml:"listen"`
 }
 
 // DefaultStream is the stream id when none is configured.
@@ -91,6 +111,7 @@ func (r Replication) validate(errs *Errors) {
 	if r.LeaseDir != "" && !filepath.IsAbs(r.LeaseDir) {
 		errs.add("replication.lease_dir", "is %q; use an absolute path", r.LeaseDir)
 	}
+	r.validateApply(errs)
 }
 
 // ValidateReplication checks r alone (after flags were applied over it) and
