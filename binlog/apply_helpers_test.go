@@ -3,6 +3,7 @@ package binlog
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -72,20 +73,45 @@ func (f apFilter) Next(ctx context.Context) (Event, error) {
 	}
 }
 
-// apRun applies src until the transaction last has committed.
+// errEnd ends a test source: Apply commits every whole transaction it read, then
+// returns it.
+var errEnd = errors.New("end of the test's events")
+
+// untilSource passes src's events up to the commit of last, then errEnd.
+type untilSource struct {
+	src  EventSource
+	last string
+	done bool
+}
+
+func (u *untilSource) Next(ctx context.Context) (Event, error) {
+	if u.done {
+		return nil, errEnd
+	}
+	e, err := u.src.Next(ctx)
+	if c, ok := e.(Commit); ok && c.GTID == u.last {
+		u.done = true
+	}
+	return e, err
+}
+
+// sliceSource yields events, then errEnd.
+type sliceSource []Event
+
+func (s *sliceSource) Next(context.Context) (Event, error) {
+	if len(*s) == 0 {
+		return nil, errEnd
+	}
+	e := (*s)[0]
+	*s = (*s)[1:]
+	return e, nil
+}
+
+// apRun applies src up to and including the transaction last.
 func apRun(t *testing.T, ctx context.Context, a *Applier, src EventSource, last string) {
 	t.Helper()
-	for {
-		e, err := src.Next(ctx)
-		if err != nil {
-			t.Fatalf("Next: %v", err)
-		}
-		if err := a.Handle(ctx, e); err != nil {
-			t.Fatalf("Handle %T: %v", e, err)
-		}
-		if c, ok := e.(Commit); ok && c.GTID == last {
-			return
-		}
+	if err := a.Apply(ctx, &untilSource{src: src, last: last}); !errors.Is(err, errEnd) {
+		t.Fatalf("Apply up to %s: %v", last, err)
 	}
 }
 
@@ -142,3 +168,7 @@ func (env *apEnv) compare(t *testing.T, ctx context.Context, tables ...string) {
 		}
 	}
 }
+
+// apConfig runs tests with several workers and small batches, so that batching,
+// dependencies and in-order commits are all exercised on a few transactions.
+var apConfig = ApplyConfig{Workers: 3, BatchTxns: 3}

@@ -17,11 +17,20 @@ type standbyColumn struct {
 	collation string // COLLATION_NAME; "" for non-character columns
 }
 
-// standbyTable is a standby table's columns in ordinal order.
+// standbyTable is a standby table's columns in ordinal order, and its unique keys
+// (the primary key first) as column positions, for conflict tracking.
 type standbyTable struct {
+	name    string // `schema`.`table`, quoted
 	columns []standbyColumn
 	byName  map[string]int
 	hasPK   bool
+	uniques []uniqueKey
+}
+
+// uniqueKey is one unique index of a standby table.
+type uniqueKey struct {
+	name    string
+	columns []int // positions in standbyTable.columns
 }
 
 // queryer is what loadStandbyTable reads through: a *sql.Tx or a *sql.Conn.
@@ -60,9 +69,41 @@ func loadStandbyTable(ctx context.Context, q queryer, schema, table string) (*st
 		return nil, fmt.Errorf("read columns of %s.%s on the standby: %w", schema, table, err)
 	}
 	if len(t.columns) == 0 {
-		return nil, fmt.Errorf("table %s.%s does not exist on the standby", schema, table)
+		return nil, fmt.Errorf("%w: table %s.%s does not exist on the standby (create it, or leave it out with --exclude)",
+			ErrSchemaMismatch, schema, table)
+	}
+	t.name = quoteIdent(schema) + "." + quoteIdent(table)
+	if err := t.loadUniques(ctx, q, schema, table); err != nil {
+		return nil, err
 	}
 	return t, nil
+}
+
+// loadUniques reads the table's unique indexes (PRIMARY first).
+func (t *standbyTable) loadUniques(ctx context.Context, q queryer, schema, table string) error {
+	rows, err := q.QueryContext(ctx, "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "+
+		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 "+
+		"ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX", schema, table)
+	if err != nil {
+		return fmt.Errorf("read unique keys of %s.%s on the standby: %w", schema, table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var index, column string
+		if err := rows.Scan(&index, &column); err != nil {
+			return fmt.Errorf("read unique keys of %s.%s on the standby: %w", schema, table, err)
+		}
+		pos, ok := t.byName[strings.ToLower(column)]
+		if !ok {
+			continue // an index on an expression
+		}
+		if n := len(t.uniques); n == 0 || t.uniques[n-1].name != index {
+			t.uniques = append(t.uniques, uniqueKey{name: index})
+		}
+		u := &t.uniques[len(t.uniques)-1]
+		u.columns = append(u.columns, pos)
+	}
+	return rows.Err()
 }
 
 // boundColumn pairs a column of a Rows event with the standby column it writes.
@@ -83,11 +124,12 @@ func (t *standbyTable) bind(schema, table string, cols []ColumnMeta) ([]boundCol
 		if c.Name != "" {
 			var ok bool
 			if j, ok = t.byName[strings.ToLower(c.Name)]; !ok {
-				return nil, fmt.Errorf("column %s.%s.%s of the binlog is missing on the standby", schema, table, c.Name)
+				return nil, fmt.Errorf("%w: column %s.%s.%s of the binlog is missing on the standby", ErrSchemaMismatch, schema, table, c.Name)
 			}
 		} else if i >= len(t.columns) || len(cols) != len(t.columns) {
-			return nil, fmt.Errorf("table %s.%s: the binlog has %d unnamed columns, the standby %d "+
-				"(set binlog_row_metadata=FULL on the source)", schema, table, len(cols), len(t.columns))
+			return nil, fmt.Errorf("%w: table %s.%s: the binlog has %d unnamed columns, the standby %d "+
+				"(make both tables alike, or set binlog_row_metadata=FULL on the source to match columns by name)",
+				ErrSchemaMismatch, schema, table, len(cols), len(t.columns))
 		}
 		sc := t.columns[j]
 		if sc.generated {
@@ -96,7 +138,30 @@ func (t *standbyTable) bind(schema, table string, cols []ColumnMeta) ([]boundCol
 		out = append(out, boundColumn{index: i, meta: c, target: sc, binary: isBinaryString(c, sc.dataType)})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("table %s.%s: no writable column", schema, table)
+		return nil, fmt.Errorf("%w: table %s.%s: no writable column", ErrSchemaMismatch, schema, table)
 	}
 	return out, nil
+}
+
+// positions maps each standby column position to its position in the event's row
+// images (-1 when the image lacks it), matching like bind: by name when the binlog
+// has names, else by position.
+func (t *standbyTable) positions(cols []ColumnMeta) []int {
+	pos := make([]int, len(t.columns))
+	for i := range pos {
+		pos[i] = -1
+	}
+	for i, c := range cols {
+		j := i
+		if c.Name != "" {
+			var ok bool
+			if j, ok = t.byName[strings.ToLower(c.Name)]; !ok {
+				continue
+			}
+		}
+		if j < len(pos) {
+			pos[j] = i
+		}
+	}
+	return pos
 }

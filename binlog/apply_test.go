@@ -64,7 +64,7 @@ func TestApplyFidelity(t *testing.T) {
 	}
 	last := apFidelityWrites(t, env)
 
-	a, err := NewApplier(ctx, env.sdb, env.store, 7)
+	a, err := NewApplier(ctx, env.sdb, env.store, 7, apConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestApplyFidelity(t *testing.T) {
 
 	// A restart from the older start applies nothing twice: every transaction is in
 	// the checkpoint and is skipped whole (the INSERTs would fail on their keys).
-	b, err := NewApplier(ctx, env.sdb, env.store, 7)
+	b, err := NewApplier(ctx, env.sdb, env.store, 7, apConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,12 +118,12 @@ func TestApplyStops(t *testing.T) {
 	pfExec(t, ctx, env.conn, "BEGIN", "UPDATE t SET v = 10 WHERE id = 1", "UPDATE t SET v = 20 WHERE id = 2", "COMMIT")
 	last := stLastGTID(t, ctx, env.conn)
 
-	a, err := NewApplier(ctx, env.sdb, env.store, 7)
+	a, err := NewApplier(ctx, env.sdb, env.store, 7, apConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	err = a.Apply(ctx, apFilter{stOpen(t, ctx, start), env.schema})
+	err = a.Apply(ctx, &untilSource{src: apFilter{stOpen(t, ctx, start), env.schema}, last: last})
 	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), last) || !strings.Contains(err.Error(), ".t") {
 		t.Fatalf("Apply on a diverged standby: %v, want ErrDiverged naming %s and the table", err, last)
 	}
@@ -147,12 +147,12 @@ func TestApplyStops(t *testing.T) {
 	if err := env.store.Claim(ctx, 8); err != nil {
 		t.Fatal(err)
 	}
-	stale, err := NewApplier(ctx, env.sdb, env.store, 7)
+	stale, err := NewApplier(ctx, env.sdb, env.store, 7, apConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stale.Close()
-	if err := stale.Apply(ctx, apFilter{stOpen(t, ctx, start), env.schema}); !errors.Is(err, ErrFenced) {
+	if err := stale.Apply(ctx, &untilSource{src: apFilter{stOpen(t, ctx, start), env.schema}, last: last}); !errors.Is(err, ErrFenced) {
 		t.Fatalf("Apply with a stale token: %v, want ErrFenced", err)
 	}
 	cp, _, err := env.store.Load(ctx)
@@ -160,7 +160,7 @@ func TestApplyStops(t *testing.T) {
 		t.Errorf("checkpoint %s (%v) after a fenced apply, want it unchanged at %s", cp.GTIDs, err, stopped.GTIDs)
 	}
 
-	fresh, err := NewApplier(ctx, env.sdb, env.store, 8)
+	fresh, err := NewApplier(ctx, env.sdb, env.store, 8, apConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,10 @@ type Checkpoint struct {
 	// UpdatedAt is the standby's clock when the row was last written (UTC); Advance
 	// ignores the field and uses the server's clock.
 	UpdatedAt time.Time
+	// PendingDDL is the GTID of a DDL statement that was about to run when the row was
+	// written and whose own checkpoint has not been written yet: the DDL may or may
+	// not have been applied (DDL commits by itself). Empty otherwise.
+	PendingDDL string
 }
 
 // CheckpointStore reads and writes one stream's checkpoint row in the standby's
@@ -78,10 +82,10 @@ func (s *CheckpointStore) StreamID() string { return s.streamID }
 // read as Unix timestamps, so the session time zone does not matter.
 func (s *CheckpointStore) Load(ctx context.Context) (cp Checkpoint, ok bool, err error) {
 	var flavor, gtids string
-	var commit, updated sql.NullString
+	var commit, updated, pending sql.NullString
 	err = s.db.QueryRowContext(ctx, "SELECT flavor, gtid_set, UNIX_TIMESTAMP(source_commit_ts), "+
-		"fencing_token, UNIX_TIMESTAMP(updated_at) FROM "+checkpointTable+" WHERE stream_id = ?",
-		s.streamID).Scan(&flavor, &gtids, &commit, &cp.Token, &updated)
+		"fencing_token, UNIX_TIMESTAMP(updated_at), pending_ddl FROM "+checkpointTable+" WHERE stream_id = ?",
+		s.streamID).Scan(&flavor, &gtids, &commit, &cp.Token, &updated, &pending)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Checkpoint{}, false, nil
 	}
@@ -101,7 +105,7 @@ func (s *CheckpointStore) Load(ctx context.Context) (cp Checkpoint, ok bool, err
 	if cp.UpdatedAt, err = parseUnixMicros(updated); err != nil {
 		return Checkpoint{}, false, fmt.Errorf("load checkpoint of stream %s: updated_at: %w", s.streamID, err)
 	}
-	cp.StreamID = s.streamID
+	cp.StreamID, cp.PendingDDL = s.streamID, pending.String
 	return cp, true, nil
 }
 

@@ -183,7 +183,7 @@ func TestCheckpointEnsureWithoutPrivilege(t *testing.T) {
 	if err == nil {
 		t.Fatal("Ensure succeeded without CREATE privilege")
 	}
-	want := "GRANT CREATE, SELECT, INSERT, UPDATE ON `pilotlight`.* TO '" + user + "'@'%'"
+	want := "GRANT CREATE, ALTER, SELECT, INSERT, UPDATE ON `pilotlight`.* TO '" + user + "'@'%'"
 	if !strings.Contains(err.Error(), want) {
 		t.Fatalf("Ensure error %q does not name %q", err, want)
 	}

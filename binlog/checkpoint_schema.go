@@ -15,7 +15,7 @@ const (
 	checkpointSchema  = "pilotlight"
 	checkpointTable   = "`pilotlight`.`checkpoint`"
 	schemaVersionTbl  = "`pilotlight`.`schema_version`"
-	checkpointVersion = 1 // version of the checkpoint table's layout written by this code
+	checkpointVersion = 2 // version of the checkpoint table's layout written by this code
 )
 
 // The DDL is explicit about every TIMESTAMP default so that servers with
@@ -33,9 +33,18 @@ var checkpointDDL = []string{
   gtid_set         MEDIUMTEXT CHARACTER SET ascii NOT NULL,
   source_commit_ts TIMESTAMP(6) NULL DEFAULT NULL,
   fencing_token    BIGINT UNSIGNED NOT NULL,
-  updated_at       TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
+  updated_at       TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  pending_ddl      VARCHAR(128) CHARACTER SET ascii NULL DEFAULT NULL
 ) ENGINE=InnoDB COMMENT='pilotlight replication checkpoints: written only in the transaction that applies the rows'`,
-	"INSERT IGNORE INTO " + schemaVersionTbl + " (component, version) VALUES ('checkpoint', 1)",
+	"INSERT IGNORE INTO " + schemaVersionTbl + " (component, version) VALUES ('checkpoint', 2)",
+}
+
+// checkpointMigrations bring an older layout to checkpointVersion; entry i takes
+// version i+1 to i+2. Version 2 added pending_ddl: the GTID of a DDL statement that
+// may have run without its checkpoint (DDL commits by itself), so that a restart can
+// tell "already applied" from a real error.
+var checkpointMigrations = [][]string{
+	{"ALTER TABLE " + checkpointTable + " ADD COLUMN pending_ddl VARCHAR(128) CHARACTER SET ascii NULL DEFAULT NULL"},
 }
 
 // Ensure creates the pilotlight schema and its tables when they are missing, and
@@ -55,7 +64,23 @@ func (s *CheckpointStore) Ensure(ctx context.Context) error {
 		}
 	}
 	var version uint32
-	err = s.db.QueryRowContext(ctx, "SELECT version FROM "+schemaVersionTbl+" WHERE component = 'checkpoint'").Scan(&version)
+	readVersion := func() error {
+		return s.db.QueryRowContext(ctx, "SELECT version FROM "+schemaVersionTbl+" WHERE component = 'checkpoint'").Scan(&version)
+	}
+	err = readVersion()
+	if errors.Is(err, sql.ErrNoRows) {
+		// Another process created the tables a moment ago and is about to record
+		// their version, or a DBA created them without it: record the layout the
+		// table has (version 2 added pending_ddl), and the migrations below go on.
+		var cols int
+		if qerr := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "+
+			"AND TABLE_NAME = 'checkpoint' AND COLUMN_NAME = 'pending_ddl'", checkpointSchema).Scan(&cols); qerr == nil {
+			if _, ierr := s.db.ExecContext(ctx, "INSERT IGNORE INTO "+schemaVersionTbl+
+				" (component, version) VALUES ('checkpoint', ?)", 1+cols); ierr == nil {
+				err = readVersion()
+			}
+		}
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("ensure checkpoint table: %s has no row for component 'checkpoint'; "+
@@ -67,7 +92,23 @@ func (s *CheckpointStore) Ensure(ctx context.Context) error {
 		return fmt.Errorf("ensure checkpoint table: layout version %d was written by a newer pilotlight "+
 			"(this one knows version %d); upgrade pilotlight", version, checkpointVersion)
 	}
-	// version < checkpointVersion: migrations go here when there is a version 2.
+	for v := version; v < checkpointVersion; v++ {
+		for _, stmt := range checkpointMigrations[v-1] {
+			_, err := s.db.ExecContext(ctx, stmt)
+			var me *mysql.MySQLError
+			if errors.As(err, &me) && me.Number == 1060 { // duplicate column: another process upgraded it
+				err = nil
+			}
+			if err != nil {
+				return fmt.Errorf("ensure checkpoint table: upgrade layout %d to %d (needs ALTER on the %s schema): %w",
+					v, v+1, checkpointSchema, err)
+			}
+		}
+		if _, err := s.db.ExecContext(ctx, "UPDATE "+schemaVersionTbl+" SET version = ?, updated_at = CURRENT_TIMESTAMP(6) "+
+			"WHERE component = 'checkpoint'", v+1); err != nil {
+			return fmt.Errorf("ensure checkpoint table: record layout %d: %w", v+1, err)
+		}
+	}
 	return nil
 }
 
@@ -100,7 +141,7 @@ func (s *CheckpointStore) privilegeError(ctx context.Context, err error) error {
 		account = quoteAccount(current)
 	}
 	return fmt.Errorf("ensure checkpoint table: the standby user may not create or read the %s schema; "+
-		"as an administrator run: GRANT CREATE, SELECT, INSERT, UPDATE ON `%s`.* TO %s; "+
+		"as an administrator run: GRANT CREATE, ALTER, SELECT, INSERT, UPDATE ON `%s`.* TO %s; "+
 		"(or create the tables yourself and grant SELECT, INSERT, UPDATE): %w",
 		checkpointSchema, checkpointSchema, account, err)
 }

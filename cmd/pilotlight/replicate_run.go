@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,24 +55,32 @@ func (a *app) stream(ctx context.Context, s *replicateSides, store *binlog.Check
 		}()
 	}
 
-	st, err := binlog.OpenStream(ctx, binlog.StreamConfig{Source: s.srcEP, Flavor: s.primary.Flavor,
-		ServerID: s.serverID, Start: start, Logger: a.log})
-	if err != nil {
-		return fmt.Errorf("source: %w", err)
+	if r.Heartbeat > 0 {
+		hb, err := binlog.NewHeartbeatWriter(s.src, r.Stream, r.Heartbeat, a.log)
+		if err != nil {
+			return err
+		}
+		if err := hb.Ensure(ctx); err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		wg.Go(func() { _ = hb.Run(bg) })
 	}
-	defer st.Close()
-	ap, err := binlog.NewApplier(ctx, s.stb, store, token)
-	if err != nil {
-		return fmt.Errorf("standby: %w", err)
-	}
-	defer ap.Close()
 
-	running.Store(true)
-	defer running.Store(false)
+	workers := r.WorkersOrAuto(runtime.NumCPU())
 	a.log.Info("replicating", slog.String("stream", r.Stream), slog.String("source", s.srcEP.String()),
 		slog.String("after", orEmpty(start.String())), slog.Uint64("server_id", uint64(s.serverID)),
-		slog.Uint64("token", token))
-	err = binlog.Run(ctx, includeFilter{src: st, patterns: o.include}, ap, m)
+		slog.Uint64("token", token), slog.Int("workers", workers))
+	err = binlog.Replicate(ctx, binlog.ReplicateConfig{
+		Stream:   binlog.StreamConfig{Source: s.srcEP, Flavor: s.primary.Flavor, ServerID: s.serverID, Logger: a.log},
+		SourceDB: s.src, SourceServer: s.primary,
+		Standby: s.stb, Store: store, Token: token,
+		Apply:   binlog.ApplyConfig{Workers: workers},
+		Filter: func(src binlog.EventSource) binlog.EventSource {
+			return newEventFilter(src, o.filter)
+		},
+		Running: running.Store,
+		Metrics: m, Logger: a.log,
+	})
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause // the lease was lost
 	}

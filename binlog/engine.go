@@ -1,0 +1,194 @@
+package binlog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
+)
+
+// ErrDiverged: a row change did not find exactly the one row it changes on the
+// standby (an UPDATE or DELETE matched no row, an INSERT inserted none): the standby
+// no longer holds what the source held. Applying stops; it never skips.
+var ErrDiverged = errors.New("standby diverged from the source")
+
+// applySession is the session state every apply connection runs with: UTC, so that
+// TIMESTAMP strings (rendered in UTC by the stream) mean the source's instants;
+// foreign keys off, because the source already checked them and row events of one
+// transaction may arrive in an order a child-before-parent check would refuse; a
+// strict sql_mode, so that a value the standby cannot hold fails instead of being
+// truncated (and the checkpoint fence works, see moveSQL), without NO_ZERO_DATE (the
+// source may hold zero dates) and with NO_AUTO_VALUE_ON_ZERO (a 0 in an
+// AUTO_INCREMENT column is a value, not "next").
+const applySession = "SET SESSION time_zone = '+00:00', foreign_key_checks = 0, " +
+	"sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'"
+
+// Defaults of ApplyConfig.
+const (
+	DefaultBatchTxns     = 64
+	DefaultBatchBytes    = 4 << 20
+	DefaultLargeTxnBytes = 16 << 20
+	DefaultStopTimeout   = 30 * time.Second
+	defaultChunkBytes    = 1 << 20
+	workerLockTimeout    = 5 // seconds; a wait longer than this between workers is a missed conflict
+)
+
+// DefaultWorkers is the number of apply workers when none is configured: two per
+// CPU (a worker mostly waits for the standby), at least 2 and at most 8.
+func DefaultWorkers() int { return min(max(2*runtime.NumCPU(), 2), 8) }
+
+// EventSource is what Apply reads: a *Stream, or anything that yields the same units.
+type EventSource interface {
+	Next(ctx context.Context) (Event, error)
+}
+
+// ApplyConfig tunes an Applier; zero values mean the defaults.
+type ApplyConfig struct {
+	// Workers is the number of standby sessions applying batches concurrently.
+	Workers int
+	// BatchTxns and BatchBytes bound one standby commit: that many source
+	// transactions, or that many bytes of statements, whichever comes first. A batch
+	// is committed early when nothing more is waiting, so a trickle is applied at
+	// once.
+	BatchTxns, BatchBytes int
+	// LargeTxnBytes: a source transaction with more statement bytes than this is
+	// applied alone, streamed to the standby as it arrives (bounded memory).
+	LargeTxnBytes int
+	// SerialUntil applies one transaction at a time, one statement per round trip,
+	// until the transaction with this GTID is committed: the retry after a failed
+	// parallel batch, so that a real error names its row exactly.
+	SerialUntil string
+	// StopTimeout bounds a requested stop: the transaction in flight may take this
+	// long to arrive whole and commit; after it, what is left is rolled back.
+	StopTimeout time.Duration
+	Metrics     *Metrics
+	Logger      *slog.Logger
+}
+
+func (c ApplyConfig) withDefaults() ApplyConfig {
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers()
+	}
+	if c.BatchTxns <= 0 {
+		c.BatchTxns = DefaultBatchTxns
+	}
+	if c.BatchBytes <= 0 {
+		c.BatchBytes = DefaultBatchBytes
+	}
+	if c.LargeTxnBytes <= 0 {
+		c.LargeTxnBytes = DefaultLargeTxnBytes
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = DefaultStopTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// ApplierDriverConfig returns a copy of cfg fit for the Applier's *sql.DB:
+// clientFoundRows (an UPDATE to identical values must count its row),
+// multi-statements (many row changes to a round trip), server-side prepared
+// statements for the rare value too large for text, times in UTC.
+func ApplierDriverConfig(cfg *mysql.Config) *mysql.Config {
+	c := cfg.Clone()
+	c.ClientFoundRows = true
+	c.InterpolateParams = false
+	c.MultiStatements = true
+	c.ParseTime = false
+	c.Loc = time.UTC
+	return c
+}
+
+// Applier applies source transactions to the standby exactly once. Each standby
+// commit holds one or more whole source transactions (never part of one) and moves
+// the checkpoint over exactly them, in the same transaction; commits happen in
+// source order, so the checkpoint is always a prefix of the source's history.
+// Transactions are batched, batches run on Workers sessions at once when their
+// rows do not conflict (keys.go), DDL and very large transactions run alone.
+//
+// The standby *sql.DB must come from ApplierDriverConfig. After Apply returns, the
+// Applier must be discarded: a new one (NewApplier) reloads the checkpoint, which
+// is the only truth after a failure.
+type Applier struct {
+	db      *sql.DB
+	store   *CheckpointStore
+	flavor  mysqlx.Flavor
+	token   uint64
+	cfg     ApplyConfig
+	pending string // the checkpoint's pending_ddl when loaded
+
+	mu      sync.Mutex
+	applied mysqlx.GTIDSet // committed on the standby
+}
+
+// NewApplier loads the stream's checkpoint (ErrNoCheckpoint when there is none) and
+// returns an Applier that writes with the fencing token of the caller's lease.
+func NewApplier(ctx context.Context, db *sql.DB, store *CheckpointStore, token uint64, cfg ApplyConfig) (*Applier, error) {
+	cp, ok, err := store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("new applier: %w", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("new applier for stream %s: %w", store.StreamID(), ErrNoCheckpoint)
+	}
+	a := &Applier{db: db, store: store, flavor: store.flavor, token: token, cfg: cfg.withDefaults(),
+		applied: cp.GTIDs, pending: cp.PendingDDL}
+	if a.cfg.SerialUntil != "" {
+		if g, err := singleGTID(a.flavor, a.cfg.SerialUntil); err != nil || cp.GTIDs.Contains(g) {
+			a.cfg.SerialUntil = "" // nothing to retry serially (or nothing readable)
+		}
+	}
+	return a, nil
+}
+
+// Applied is the GTID set the standby holds according to the last commit.
+func (a *Applier) Applied() mysqlx.GTIDSet {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.applied
+}
+
+func (a *Applier) setApplied(g mysqlx.GTIDSet) {
+	a.mu.Lock()
+	a.applied = g
+	a.mu.Unlock()
+}
+
+// Close releases nothing today (each Apply owns its sessions); it is kept so that
+// callers can defer it.
+func (a *Applier) Close() error { return nil }
+
+// Apply reads events from src and applies them until src fails, the standby fails,
+// or ctx is done. When ctx is done (a requested stop) the transaction in flight is
+// read to its end and committed with everything before it, within StopTimeout; the
+// error then wraps ctx.Err(). When src fails, every transaction received whole is
+// committed first. When the standby fails, whatever was not committed is rolled
+// back. The checkpoint always says where to resume.
+func (a *Applier) Apply(ctx context.Context, src EventSource) error {
+	c := newCoordinator(a)
+	return c.run(ctx, src)
+}
+
+// BatchError is a failure of a batch applied in parallel: the same transactions
+// may well succeed one at a time (a conflict the keys missed), so the caller
+// retries with ApplyConfig.SerialUntil = LastGTID. Err is the batch's own error.
+type BatchError struct {
+	FirstGTID, LastGTID string
+	Err                 error
+}
+
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("parallel batch %s..%s: %v", e.FirstGTID, e.LastGTID, e.Err)
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }

@@ -1,0 +1,149 @@
+package binlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
+)
+
+// exclusive switches the open transaction to the exclusive session: every batch in
+// flight commits first, then the transaction opens there and what was planned of it
+// so far is sent. DDL, transactions larger than LargeTxnBytes and the serial retry
+// run this way, one at a time, streamed as they arrive.
+func (c *coordinator) exclusive() error {
+	if err := c.drain(); err != nil {
+		return err
+	}
+	if err := c.x.ensure(c.io); err != nil {
+		return err
+	}
+	o := c.open
+	o.exclusive = true
+	c.x.startTxn()
+	o.unsent = o.t.bytes
+	return c.sendExclusive(o)
+}
+
+// sendExclusive sends the planned statements of o, applied exclusively.
+func (c *coordinator) sendExclusive(o *openTxn) error {
+	t := o.t
+	if len(t.stmts) == 0 {
+		return nil
+	}
+	err := c.x.run(c.io, []*txn{t}, c.serial)
+	t.stmts, o.unsent = t.stmts[:0], 0
+	return err
+}
+
+// ddl runs a statement the source logged as text (DDL in ROW format). DDL commits by
+// itself, so the checkpoint cannot travel with it. Instead, first the checkpoint
+// records the statement's GTID as pending (in its own small commit), then the
+// statement runs, then the checkpoint moves over the transaction and clears the
+// mark. After a crash between the last two, the restarted applier finds the mark:
+// if the statement then fails with an error meaning "already done" (the table
+// exists, the column is gone...), it was applied before the crash, which atomic DDL
+// (MariaDB 10.6+, MySQL 8) makes all or nothing, and the checkpoint just follows.
+func (c *coordinator) ddl(e Query) error {
+	t := c.open.t
+	c.x.rollback(c.io) // nothing was sent: the DDL is the transaction's first statement
+	wasPending := c.pending == t.gtid
+	if !wasPending {
+		mv := checkpointMove{from: c.planned, to: c.planned, token: c.a.token, pendingDDL: t.gtid}
+		if err := c.commitMove(c.x, mv); err != nil {
+			return fmt.Errorf("apply transaction %s: mark DDL as pending: %w", t.gtid, err)
+		}
+		c.pending = t.gtid
+	}
+	if e.Schema != "" {
+		if _, err := c.x.exec(c.io, "USE "+quoteIdent(e.Schema)); err != nil {
+			return fmt.Errorf("apply transaction %s: USE %s: %w", t.gtid, e.Schema, err)
+		}
+	}
+	_, err := c.x.exec(c.io, e.SQL)
+	c.plan.forget()
+	switch {
+	case err == nil:
+	case wasPending && alreadyDone(err):
+		c.log.Info("DDL was applied before a restart; its checkpoint follows now", slog.String("gtid", t.gtid),
+			slog.String("statement", truncate(e.SQL, 200)), slog.String("error", err.Error()))
+	default:
+		return fmt.Errorf("apply transaction %s: statement %.200q: %w", t.gtid, e.SQL, err)
+	}
+	c.x.startTxn() // rows after the DDL (CREATE ... SELECT) and the checkpoint go in a new transaction
+	return nil
+}
+
+// alreadyDone reports whether a DDL error means its effect is already there.
+func alreadyDone(err error) bool {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case 1007, 1008, // database exists / does not
+		1050, 1051, 1146, // table exists / unknown / does not exist
+		1054, 1060, 1061, 1091, // unknown column, duplicate column, duplicate key name, cannot drop
+		1304, 1305, 1359, 1360, 1537, 1539, // routine, trigger, event exists / does not
+		1826, 4031: // duplicate foreign key / sequence
+		return true
+	}
+	return false
+}
+
+// commitExclusive commits the open exclusive transaction with its checkpoint.
+func (c *coordinator) commitExclusive(o *openTxn, next mysqlx.GTIDSet) error {
+	t := o.t
+	if err := c.sendExclusive(o); err != nil {
+		return err
+	}
+	mv := checkpointMove{from: c.planned, to: next, commit: t.commit, token: c.a.token}
+	if err := c.commitMove(c.x, mv); err != nil {
+		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
+	}
+	c.planned, c.pending = next, ""
+	c.committed(next, 1, t.rows, t.bytes, t.commit, t.heartbeat)
+	if c.serial && t.gtid == c.cfg.SerialUntil {
+		c.serial = false
+		c.log.Info("past the failed batch: applying in parallel again", slog.String("gtid", t.gtid))
+	}
+	return nil
+}
+
+// commitMove writes the checkpoint move and commits, in one round trip. When the
+// fence refuses the move, the error says why (ErrFenced). On any error the session
+// is dropped, which rolls back what it held.
+func (c *coordinator) commitMove(x *executor, mv checkpointMove) error {
+	q, err := c.a.store.moveSQL(mv)
+	if err != nil {
+		return err
+	}
+	q += ";\nCOMMIT"
+	if x.begin {
+		q = "START TRANSACTION;\n" + q
+	}
+	if err := x.ensure(c.io); err != nil {
+		return err
+	}
+	if _, err := x.exec(c.io, q); err != nil {
+		x.reset()
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == 1048 { // the fence's NULL (see moveSQL)
+			return c.a.store.explainRefused(context.WithoutCancel(c.io), mv, err)
+		}
+		return fmt.Errorf("commit on the standby: %w", err)
+	}
+	x.inTxn, x.begin = false, false
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,204 @@
+package binlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
+)
+
+// TestApplyParallelConflicts writes a backlog full of conflicts from several
+// sessions at once (hot rows, transfers between two rows, unique values moving from
+// row to row across transactions, a table without a key, multi-row statements),
+// then applies it with several workers and tiny batches: the standby must end equal.
+func TestApplyParallelConflicts(t *testing.T) {
+	t.Parallel()
+	ctx := pfCtx(t)
+	env := apSetup(t, ctx,
+		"CREATE TABLE acct (id INT PRIMARY KEY, bal BIGINT NOT NULL, tag INT NULL, UNIQUE KEY (tag))",
+		"CREATE TABLE note (a INT, b VARCHAR(20))",
+		"CREATE TABLE ci (k VARCHAR(10) COLLATE utf8mb4_general_ci PRIMARY KEY, v INT)")
+	var rows []string
+	for i := 1; i <= 50; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 1000, %d)", i, i))
+	}
+	start := stPosition(t, ctx, env.pdb)
+	if err := env.store.Init(ctx, start, 3); err != nil {
+		t.Fatal(err)
+	}
+	pfExec(t, ctx, env.conn, "INSERT INTO acct VALUES "+strings.Join(rows, ", "))
+
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			conn, err := env.pdb.Conn(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			rnd := rand.New(rand.NewPCG(uint64(w), 7))
+			exec := func(q ...string) {
+				for _, s := range q {
+					_, err := conn.ExecContext(ctx, s)
+					var me *mysql.MySQLError
+					if errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205) {
+						continue // the primary rolled it back: it never reaches the binlog
+					}
+					if err != nil {
+						t.Errorf("%s: %v", s, err)
+					}
+				}
+			}
+			exec("USE " + env.schema)
+			for i := range 60 {
+				a, b := 1+rnd.IntN(50), 1+rnd.IntN(50)
+				switch i % 6 {
+				case 0: // a hot row
+					exec(fmt.Sprintf("UPDATE acct SET bal = bal + 1 WHERE id = %d", 1+rnd.IntN(3)))
+				case 1: // a transfer
+					exec("BEGIN", fmt.Sprintf("UPDATE acct SET bal = bal - 5 WHERE id = %d", a),
+						fmt.Sprintf("UPDATE acct SET bal = bal + 5 WHERE id = %d", b), "COMMIT")
+				case 2: // a unique value moves to another row (two transactions)
+					if a != b {
+						exec("BEGIN", fmt.Sprintf("SELECT tag FROM acct WHERE id IN (%d, %d) FOR UPDATE", a, b),
+							fmt.Sprintf("UPDATE acct SET tag = NULL WHERE tag = %d", 1000+w), "COMMIT")
+						exec(fmt.Sprintf("UPDATE acct SET tag = %d WHERE id = %d AND tag IS NULL", 1000+w, b))
+					}
+				case 3: // a table without a key
+					exec(fmt.Sprintf("INSERT INTO note VALUES (%d, 'w%d'), (%d, 'w%d')", a, w, a, w),
+						fmt.Sprintf("DELETE FROM note WHERE a = %d LIMIT 1", a))
+				case 4: // case-insensitive keys written in another case
+					exec(fmt.Sprintf("INSERT INTO ci VALUES ('K%d', %d) ON DUPLICATE KEY UPDATE v = v + 1", a%5, i),
+						fmt.Sprintf("DELETE FROM ci WHERE k = 'k%d'", b%5))
+				case 5: // many rows at once
+					exec(fmt.Sprintf("UPDATE acct SET bal = bal + 1 WHERE id BETWEEN %d AND %d", min(a, b), max(a, b)))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	last := stPosition(t, ctx, env.pdb)
+	lastGTID := fmt.Sprintf("0-%d-%d", 1, stLast0(last))
+
+	cfg := ApplyConfig{Workers: 4, BatchTxns: 2}
+	a, err := NewApplier(ctx, env.sdb, env.store, 3, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Apply(ctx, &untilSource{src: apFilter{stOpen(t, ctx, start), env.schema}, last: lastGTID})
+	var be *BatchError
+	if errors.As(err, &be) {
+		// A conflict the keys missed: the supervisor retries it one at a time.
+		t.Logf("parallel batch failed (retrying serially, as Replicate does): %v", err)
+		cfg.SerialUntil = be.LastGTID
+		a, err = NewApplier(ctx, env.sdb, env.store, 3, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = a.Apply(ctx, &untilSource{src: apFilter{stOpen(t, ctx, start), env.schema}, last: lastGTID})
+	}
+	if !errors.Is(err, errEnd) {
+		t.Fatalf("Apply: %v", err)
+	}
+	env.compare(t, ctx, "acct", "note", "ci")
+	cp, _, err := env.store.Load(ctx)
+	if err != nil || stLast0(cp.GTIDs) != stLast0(last) {
+		t.Errorf("checkpoint %s (%v), want domain 0 at %d", cp.GTIDs, err, stLast0(last))
+	}
+}
+
+// TestApplyDDLAfterCrash: a DDL that ran on the standby just before a crash, whose
+// GTID the checkpoint marks as pending, is recognised as applied on the restart;
+// without the mark, the same "table exists" is an error naming the transaction.
+func TestApplyDDLAfterCrash(t *testing.T) {
+	t.Parallel()
+	ctx := pfCtx(t)
+	env := apSetup(t, ctx)
+	start := stPosition(t, ctx, env.pdb)
+	if err := env.store.Init(ctx, start, 4); err != nil {
+		t.Fatal(err)
+	}
+	pfExec(t, ctx, env.conn, "CREATE TABLE late (id INT PRIMARY KEY, v VARCHAR(8))")
+	ddl := stLastGTID(t, ctx, env.conn)
+	pfExec(t, ctx, env.conn, "INSERT INTO late VALUES (1, 'a'), (2, 'b')", "CREATE TABLE copy AS SELECT * FROM late")
+	last := stLastGTID(t, ctx, env.conn)
+	// The standby already ran the CREATE (the crash came before its checkpoint).
+	pfExec(t, ctx, env.sdb, "CREATE TABLE "+env.schema+".late (id INT PRIMARY KEY, v VARCHAR(8))")
+
+	a, err := NewApplier(ctx, env.sdb, env.store, 4, apConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Apply(ctx, &untilSource{src: apFilter{stOpen(t, ctx, start), env.schema}, last: last})
+	if err == nil || !strings.Contains(err.Error(), ddl) || !strings.Contains(err.Error(), "1050") {
+		t.Fatalf("DDL re-run without a pending mark: %v, want error 1050 naming %s", err, ddl)
+	}
+	cp, _, err := env.store.Load(ctx)
+	if err != nil || cp.PendingDDL != ddl {
+		t.Fatalf("after the failed DDL the checkpoint marks %q pending (%v), want %s", cp.PendingDDL, err, ddl)
+	}
+
+	// The restart finds the mark: the existing table is the DDL's own effect.
+	b, err := NewApplier(ctx, env.sdb, env.store, 4, apConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apRun(t, ctx, b, apFilter{stOpen(t, ctx, start), env.schema}, last)
+	env.compare(t, ctx, "late", "copy")
+	cp, _, err = env.store.Load(ctx)
+	if err != nil || cp.PendingDDL != "" || !cp.GTIDs.Contains(mustGTIDs(t, mysqlx.MariaDB, last)) {
+		t.Errorf("checkpoint %s pending %q (%v), want past %s with no pending DDL", cp.GTIDs, cp.PendingDDL, err, last)
+	}
+}
+
+// TestApplyLargeTransaction: a transaction larger than LargeTxnBytes is streamed
+// alone (and the small ones around it still batch), with the same result.
+func TestApplyLargeTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := pfCtx(t)
+	env := apSetup(t, ctx, "CREATE TABLE big (id INT PRIMARY KEY, pad VARCHAR(200))")
+	start := stPosition(t, ctx, env.pdb)
+	if err := env.store.Init(ctx, start, 5); err != nil {
+		t.Fatal(err)
+	}
+	pfExec(t, ctx, env.conn, "INSERT INTO big VALUES (0, 'before')",
+		"INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 150) FROM seq_1_to_3000",
+		"UPDATE big SET pad = CONCAT(pad, 'x') WHERE id % 2 = 0", "INSERT INTO big VALUES (-1, 'after')")
+	last := stLastGTID(t, ctx, env.conn)
+	cfg := apConfig
+	cfg.LargeTxnBytes = 64 << 10
+	a, err := NewApplier(ctx, env.sdb, env.store, 5, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apRun(t, ctx, a, apFilter{stOpen(t, ctx, start), env.schema}, last)
+	env.compare(t, ctx, "big")
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  error
+		want errorKind
+	}{
+		{fmt.Errorf("x: %w", ErrFenced), fatalError},
+		{&BatchError{Err: fmt.Errorf("x: %w", ErrFenced)}, fatalError},
+		{&BatchError{Err: fmt.Errorf("x: %w", ErrDiverged)}, batchError},
+		{fmt.Errorf("x: %w", ErrDiverged), fatalError},
+		{fmt.Errorf("read binlog: %w", context.DeadlineExceeded), transientError},
+		{errors.New("something new"), unknownError},
+		{fmt.Errorf("standby: %w", ErrSchemaMismatch), fatalError},
+	} {
+		if got := classify(c.err); got != c.want {
+			t.Errorf("classify(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
