@@ -1,9 +1,13 @@
 package binlog
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // stmt is one statement of a planned transaction, with the number of rows it must
@@ -99,18 +103,29 @@ func (w *sqlBuf) tuple(cols []boundColumn, row []any) error {
 	return nil
 }
 
-// update sets every writable column to the after image on the one row that matches
-// the before image's key.
+// update sets the writable columns whose value changed to the after image, on the
+// one row that matches the before image's key. With a primary key, the row found is
+// the source's row and the columns left out already hold their value; without one,
+// every column is matched, so the same holds. An update that changed nothing still
+// sets one column to itself, so that the row is found and counted.
 func (w *sqlBuf) update(name string, cols []boundColumn, hasPK bool, before, after []any) error {
 	w.str("UPDATE " + name + " SET ")
-	for i, c := range cols {
-		if i > 0 {
+	n := 0
+	for _, c := range cols {
+		if c.index < len(before) && c.index < len(after) && sameValue(before[c.index], after[c.index]) {
+			continue
+		}
+		if n > 0 {
 			w.str(", ")
 		}
 		w.str(quoteIdent(c.target.name) + " = ")
 		if err := w.value(c, after); err != nil {
 			return err
 		}
+		n++
+	}
+	if n == 0 {
+		w.str(quoteIdent(cols[0].target.name) + " = " + quoteIdent(cols[0].target.name))
 	}
 	w.str(" WHERE ")
 	if err := w.keyMatch(cols, hasPK, before); err != nil {
@@ -179,4 +194,31 @@ func placeholder(c standbyColumn) string {
 		return "CONVERT(UNHEX(?) USING " + c.charset + ") COLLATE " + c.collation
 	}
 	return "?"
+}
+
+// sameValue reports whether two decoded values of one column are identical (same
+// Go type and bytes); anything it cannot compare counts as changed.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	case decimal.Decimal:
+		y, ok := b.(decimal.Decimal)
+		return ok && x.String() == y.String()
+	case float32:
+		y, ok := b.(float32)
+		return ok && math.Float32bits(x) == math.Float32bits(y)
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y)
+	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64:
+		return a == b
+	}
+	return false
 }
