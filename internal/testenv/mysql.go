@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -58,6 +59,15 @@ func (m *MySQLServer) URL() string {
 	return u.String()
 }
 
+// Via returns a copy of m reached through the proxy p: its URL and DSN name the proxy's
+// address, which forwards to m.
+func (m *MySQLServer) Via(p *Proxy) *MySQLServer {
+	c := *m
+	a := p.ln.Addr().(*net.TCPAddr)
+	c.Host, c.Port = a.IP.String(), a.Port
+	return &c
+}
+
 func (m *MySQLServer) addr() string { return net.JoinHostPort(m.Host, strconv.Itoa(m.Port)) }
 
 // check connects over TCP and runs SELECT 1.
@@ -75,17 +85,8 @@ func (m *MySQLServer) check(ctx context.Context) error {
 }
 
 func startMariaDB(ctx context.Context, kind, dir string, detached bool, serverID int) (*record, error) {
-	installDB, err := findBinary("mariadb-install-db")
+	mariadbd, data, err := installMariaDB(ctx, dir)
 	if err != nil {
-		return nil, err
-	}
-	mariadbd, err := findBinary("mariadbd")
-	if err != nil {
-		return nil, err
-	}
-	data := filepath.Join(dir, "data")
-	if err := runTool(ctx, dir, "mariadb-install-db", installDB, "--no-defaults", "--datadir="+data,
-		"--user=root", "--auth-root-authentication-method=normal"); err != nil {
 		return nil, err
 	}
 	port, err := freePort(false)
@@ -94,13 +95,43 @@ func startMariaDB(ctx context.Context, kind, dir string, detached bool, serverID
 	}
 	m := &MySQLServer{Host: "127.0.0.1", Port: port, User: "root", DataDir: data,
 		Socket: filepath.Join(dir, "sock"), ServerID: serverID}
-	p, err := launch(dir, detached, nil, mariadbd, "--no-defaults", "--datadir="+data, "--user=root",
-		"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--socket="+m.Socket,
-		"--pid-file="+filepath.Join(dir, "pid"), "--server-id="+strconv.Itoa(serverID),
-		"--log-bin="+filepath.Join(data, "binlog"), "--binlog-format=ROW", "--binlog-row-image=FULL",
-		"--log-slave-updates=1", "--innodb-buffer-pool-size=128M", "--skip-name-resolve")
+	p, err := launch(dir, detached, nil, mariadbd, mariadbdArgs(m, dir)...)
 	if err != nil {
 		return nil, err
 	}
 	return ready(ctx, kind, &record{MySQL: m}, p)
+}
+
+// installMariaDB creates an empty data directory dir/data (root without a password) and
+// returns the path of mariadbd and of the data directory.
+func installMariaDB(ctx context.Context, dir string) (mariadbd, data string, err error) {
+	installDB, err := findBinary("mariadb-install-db")
+	if err != nil {
+		return "", "", err
+	}
+	if mariadbd, err = findBinary("mariadbd"); err != nil {
+		return "", "", err
+	}
+	data = filepath.Join(dir, "data")
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", "", fmt.Errorf("create %s: %w", tmp, err)
+	}
+	if err := runTool(ctx, dir, "mariadb-install-db", installDB, "--no-defaults", "--datadir="+data,
+		"--user=root", "--auth-root-authentication-method=normal", "--tmpdir="+tmp); err != nil {
+		return "", "", err
+	}
+	return mariadbd, data, nil
+}
+
+// mariadbdArgs is the command line of every MariaDB the tests start (shared or private):
+// GTID binary logs in ROW format with FULL row images, log-slave-updates, no name resolution.
+// Each has its own tmpdir: a starting MariaDB deletes every #sql* file in its tmpdir, which
+// in a shared /tmp are the temporary tables of the servers already running.
+func mariadbdArgs(m *MySQLServer, dir string) []string {
+	return []string{"--no-defaults", "--datadir=" + m.DataDir, "--user=root",
+		"--port=" + strconv.Itoa(m.Port), "--bind-address=" + m.Host, "--socket=" + m.Socket,
+		"--pid-file=" + filepath.Join(dir, "pid"), "--tmpdir=" + filepath.Join(dir, "tmp"), "--server-id=" + strconv.Itoa(m.ServerID),
+		"--log-bin=" + filepath.Join(m.DataDir, "binlog"), "--binlog-format=ROW", "--binlog-row-image=FULL",
+		"--log-slave-updates=1", "--innodb-buffer-pool-size=128M", "--skip-name-resolve"}
 }
