@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
@@ -200,5 +202,92 @@ func TestClassify(t *testing.T) {
 		if got := classify(c.err); got != c.want {
 			t.Errorf("classify(%v) = %d, want %d", c.err, got, c.want)
 		}
+	}
+}
+
+// TestApplyObservesHeartbeats: a heartbeat row written on the primary is never
+// applied, but once its transaction commits on the standby its time is the
+// stream's freshness, and every committed batch shows in the metrics.
+func TestApplyObservesHeartbeats(t *testing.T) {
+	t.Parallel()
+	ctx := pfCtx(t)
+	env := apSetup(t, ctx, "CREATE TABLE t (id INT PRIMARY KEY)")
+	start := stPosition(t, ctx, env.pdb)
+	if err := env.store.Init(ctx, start, 6); err != nil {
+		t.Fatal(err)
+	}
+	w := hbWriter(t, hbPrimary(t, "+00:00"), hbStream(), time.Second)
+	if err := w.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.write(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var beat string
+	if err := env.pdb.QueryRowContext(ctx, "SELECT DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f') FROM "+w.table()+
+		" WHERE stream_id = ?", w.stream).Scan(&beat); err != nil {
+		t.Fatal(err)
+	}
+	pfExec(t, ctx, env.conn, "INSERT INTO t VALUES (1), (2)", "INSERT INTO t VALUES (3)")
+	last := stLastGTID(t, ctx, env.conn)
+	m, err := NewMetrics("hb-apply", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := apConfig
+	cfg.Metrics = m
+	a, err := NewApplier(ctx, env.sdb, env.store, 6, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apRun(t, ctx, a, filterKeep{apFilter{stOpen(t, ctx, start), env.schema}}, last)
+	env.compare(t, ctx, "t")
+	want, err := time.ParseInLocation("2006-01-02 15:04:05.000000", beat, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	got := m.lastHeartbeat
+	m.mu.Unlock()
+	if got.Before(want) {
+		t.Errorf("heartbeat freshness %s, want at least the written %s", got, want)
+	}
+	if n := testutil.ToFloat64(m.appliedRows); n < 3 {
+		t.Errorf("applied rows %v, want at least 3", n)
+	}
+	if n := testutil.ToFloat64(m.events); n == 0 {
+		t.Error("no events counted")
+	}
+	var hbRows int
+	if err := env.sdb.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'pilotlight' "+
+		"AND TABLE_NAME = 'heartbeat'").Scan(&hbRows); err == nil && hbRows > 0 {
+		var n int
+		if err := env.sdb.QueryRowContext(ctx, "SELECT COUNT(*) FROM pilotlight.heartbeat WHERE stream_id = ?", w.stream).Scan(&n); err != nil || n != 0 {
+			t.Errorf("the heartbeat row was applied on the standby (%d, %v)", n, err)
+		}
+	}
+}
+
+// filterKeep lets the pilotlight schema through apFilter (which keeps only the
+// test's own database), as the command's filters do.
+type filterKeep struct{ f apFilter }
+
+func (k filterKeep) Next(ctx context.Context) (Event, error) {
+	for {
+		e, err := k.f.s.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		switch x := e.(type) {
+		case Rows:
+			if x.Schema != k.f.schema && x.Schema != checkpointSchema {
+				continue
+			}
+		case Query:
+			if x.Schema != k.f.schema {
+				continue
+			}
+		}
+		return e, nil
 	}
 }
