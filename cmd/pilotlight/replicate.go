@@ -67,10 +67,15 @@ the source user needs, on the primary:
   GRANT CREATE, INSERT, UPDATE ON pilotlight.* TO 'repl'@'%';
 (config replication.heartbeat; default 0: off).
 
+A network cut, a restarted server or a killed connection on either side is
+not fatal: replicate reconnects with backoff (logging each attempt; /readyz
+fails meanwhile) and resumes after the checkpoint.
+
 SIGTERM or SIGINT (Ctrl-C) is a requested stop: the transaction in flight is
-rolled back (the committed ones are checkpointed), everything is closed and
-the exit code is 0, not 130. Exit 1 on a fatal error (preflight problems,
-purged binlogs, a diverged standby, a lost lease).`,
+read to its end and committed with its checkpoint (within 30s, else rolled
+back), everything is closed and the exit code is 0, not 130. Exit 1 on a
+fatal error (preflight problems, purged binlogs, a diverged standby, a
+schema the standby lacks, a lost lease or a newer replicate's fence).`,
 		Example: `  pilotlight replicate --source "mysql://repl:${PRIMARY_PASSWORD}@primary:3306/" \
       --standby "mysql://applier:${STANDBY_PASSWORD}@127.0.0.1:3306/" \
       --stream orders --start-gtid 0-1-1500 --rpo 1s --listen :9187
@@ -152,9 +157,6 @@ func (a *app) replicate(ctx context.Context, r config.Replication, o replicateOp
 	store, start, err := a.prepareCheckpoint(ctx, sides, r.Stream, o, lease.Token())
 	if err != nil {
 		return err
-	}
-	if err := binlog.CheckStartAvailable(ctx, sides.src, sides.primary, start); err != nil {
-		return fmt.Errorf("source: %w", err)
 	}
 	return a.stream(ctx, sides, store, r, o, start, lease.Token())
 }

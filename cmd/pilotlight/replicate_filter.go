@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path"
+	"strings"
 
 	"github.com/pilotlight-dr/pilotlight/binlog"
 	"github.com/pilotlight-dr/pilotlight/internal/config"
@@ -56,6 +57,27 @@ func (f tableFilter) MatchStatement(schema string) bool {
 		return len(f.include) == 0
 	}
 	return f.Match(schema, "*")
+}
+
+// Schemas lists the databases the include patterns name, when every pattern
+// names its database literally ("shop.*", "shop.orders"), so that preflight
+// checks the grants on those databases only; nil means any database may be
+// replicated (no include, or a pattern such as "*.orders"), and the grants are
+// checked on *.*.
+func (f tableFilter) Schemas() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range f.include {
+		db, _, ok := strings.Cut(p, ".")
+		if !ok || db == "" || strings.ContainsAny(db, `*?[\`) {
+			return nil
+		}
+		if !seen[db] {
+			seen[db] = true
+			out = append(out, db)
+		}
+	}
+	return out
 }
 
 // all reports whether the filter passes everything.

@@ -193,3 +193,23 @@ func TestIncludeFilterCompatible(t *testing.T) {
 		t.Errorf("includeFilter without patterns: %s", got)
 	}
 }
+
+func TestTableFilterSchemas(t *testing.T) {
+	for _, c := range []struct {
+		include []string
+		want    string
+	}{
+		{nil, ""},
+		{[]string{"shop.*", "shop.orders", "crm.t"}, "shop,crm"},
+		{[]string{"shop.*", "*.orders"}, ""},
+		{[]string{"sh?p.*"}, ""},
+	} {
+		f, err := newTableFilter(c.include, []string{"shop.tmp_*"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(f.Schemas(), ","); got != c.want {
+			t.Errorf("Schemas of %q = %q, want %q (empty: grants checked on *.*)", c.include, got, c.want)
+		}
+	}
+}

@@ -51,11 +51,11 @@ func (a *app) connectSides(ctx context.Context, r config.Replication, o replicat
 		return nil, err
 	}
 	var rep binlog.Report
-	src, err := binlog.CheckSource(ctx, s.src, s.primary)
+	src, err := binlog.CheckSource(ctx, s.src, s.primary, o.filter.Schemas()...)
 	if err != nil {
 		return nil, err
 	}
-	stb, err := binlog.CheckStandby(ctx, s.stb, s.standby, s.primary)
+	stb, err := binlog.CheckStandby(ctx, s.stb, s.standby, s.primary, o.filter.Schemas()...)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +164,11 @@ func (a *app) prepareCheckpoint(ctx context.Context, s *replicateSides, stream s
 			}
 		} else if start, err = mysqlx.Parse(s.primary.Flavor, ""); err != nil {
 			return nil, none, fmt.Errorf("empty start set: %w", err)
+		}
+		// Refuse a start the primary cannot serve before anything is written, so
+		// that the operator can simply start again with another one.
+		if err := binlog.CheckStartAvailable(ctx, s.src, s.primary, start); err != nil {
+			return nil, none, fmt.Errorf("source: %w", err)
 		}
 		if err := store.Init(ctx, start, token); err != nil {
 			return nil, none, fmt.Errorf("standby: %w", err)
