@@ -23,7 +23,7 @@ func (c *coordinator) exclusive() error {
 		return err
 	}
 	o := c.open
-	o.exclusive = true
+	o.exclusive, o.t.alone, o.t.keys = true, true, nil
 	c.x.startTxn()
 	o.unsent = o.t.bytes
 	return c.sendExclusive(o)

@@ -16,7 +16,7 @@ var errAborted = errors.New("aborted: an earlier batch failed")
 
 // eventQueue bounds the decoded events between the binlog reader and the
 // coordinator (each rows event is bounded by the source's event size).
-const eventQueue = 1024
+const eventQueue = 256
 
 type sourceItem struct {
 	e   Event

@@ -18,6 +18,7 @@ type txn struct {
 	rows      int // row changes
 	keys      []uint64
 	heartbeat time.Time // newest heartbeat row in the transaction
+	alone     bool      // applied on the exclusive session: no keys needed
 }
 
 // planner turns row events into statements against the standby's tables, whose
@@ -78,8 +79,10 @@ func (p *planner) rows(ctx context.Context, t *txn, e Rows) error {
 			return fmt.Errorf("apply transaction %s: update of %s with %d row images, want pairs", t.gtid, info.name, len(e.Rows))
 		}
 	}
-	for _, img := range e.Rows {
-		t.keys = p.keys.rowKeys(t.keys, info, pos, img)
+	if !t.alone { // a transaction applied alone needs no conflict keys (and may be huge)
+		for _, img := range e.Rows {
+			t.keys = p.keys.rowKeys(t.keys, info, pos, img)
+		}
 	}
 	table := e.Schema + "." + e.Table
 	if e.Kind == Insert {
