@@ -80,7 +80,7 @@ func NewMetrics(stream string, clock func() time.Time) (*Metrics, error) {
 		"Source commit time (Unix seconds) of the newest transaction applied to the standby.")
 	m.appliedTxns = counter("applied_transactions_total", "Transactions committed on the standby.")
 	m.appliedRows = counter("applied_rows_total", "Row changes applied to the standby.")
-	m.appliedBytes = counter("applied_bytes_total", "Binlog bytes of the transactions applied to the standby.")
+	m.appliedBytes = counter("applied_bytes_total", "Bytes of SQL statements that applied the transactions on the standby.")
 	m.events = counter("events_received_total", "Binlog events received from the source.")
 	m.reconnects = counter("reconnects_total", "Reconnections to the source or the standby.")
 	m.rpoTarget = gauge("rpo_seconds", "RPO target: the largest replication lag tolerated.")
@@ -115,7 +115,7 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) Stream() string { return m.stream }
 
 // ObserveApplied records a committed standby transaction batch: txns
-// transactions holding rows row changes and bytes binlog bytes, the newest of
+// transactions holding rows row changes and bytes bytes of SQL statements, the newest of
 // which committed on the source at sourceCommit. Call it after the standby
 // COMMIT (the one that also wrote the checkpoint), never before: lag must
 // not claim data the standby does not durably hold.

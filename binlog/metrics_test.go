@@ -108,7 +108,7 @@ func TestMetricsObservations(t *testing.T) {
 	clock.Advance(1500 * time.Millisecond)
 
 	want := `
-# HELP pilotlight_replication_applied_bytes_total Binlog bytes of the transactions applied to the standby.
+# HELP pilotlight_replication_applied_bytes_total Bytes of SQL statements that applied the transactions on the standby.
 # TYPE pilotlight_replication_applied_bytes_total counter
 pilotlight_replication_applied_bytes_total{stream="s1"} 610
 # HELP pilotlight_replication_applied_rows_total Row changes applied to the standby.
