@@ -1,6 +1,7 @@
 # pilotlight — the two commands a new machine needs are in the README:
 #   make test    installs what is missing, then vet + the whole suite against real servers
 #   make bench   side-by-side benchmarks, written to docs/BENCHMARKS.md
+#   make demo    a local MariaDB pair replicated by pilotlight, with writes going on, until Ctrl-C
 
 SHELL   := /bin/bash
 GO      ?= go
@@ -9,7 +10,7 @@ BIN     ?= bin/pilotlight
 RIG     := $(GO) run ./internal/testenv/rig
 TESTFLAGS ?= -race -count=1 -timeout 45m
 
-.PHONY: all build deps fmt-check vet test bench rig rig-down clean
+.PHONY: all build deps fmt-check vet test bench bench-sink-cp bench-replicate demo rig rig-down clean
 
 all: build
 
@@ -37,8 +38,23 @@ test: deps fmt-check vet
 	echo "$$(grep -cE '^\s*--- PASS' test.log) passed, $$(grep -cE '^\s*--- FAIL' test.log) failed, $$(grep -cE '^\s*--- SKIP' test.log) skipped"; \
 	exit $$status
 
+# Benchmarks, one after the other (each is CPU-heavy; never run them in parallel). Each writes
+# its section of docs/BENCHMARKS.md; bench-<name> runs one.
 bench: deps build
 	bash internal/bench/sink_cp.sh
+	bash internal/bench/replicate.sh
+
+bench-sink-cp: deps build
+	bash internal/bench/sink_cp.sh
+
+bench-replicate: deps build
+	bash internal/bench/replicate.sh
+
+# A primary and a standby on free loopback ports, a sample shop database, pilotlight replicate
+# with writes going on and pilotlight status every few seconds; Ctrl-C stops everything.
+# DEMO_SECONDS=N stops by itself after N seconds (exit 0 only if both sides end up identical).
+demo: deps build
+	@bash internal/demo/demo.sh
 
 # Start every server for manual use and print their URLs; rig-down stops them.
 rig:
