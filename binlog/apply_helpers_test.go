@@ -26,16 +26,7 @@ type apEnv struct {
 func apSetup(t *testing.T, ctx context.Context, ddl ...string) *apEnv {
 	t.Helper()
 	pdb, conn, schema := stSource(t, ctx)
-	cfg, err := mysql.ParseDSN(testenv.MariaDBStandby(t).DSN(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	connector, err := mysql.NewConnector(ApplierDriverConfig(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdb := sql.OpenDB(connector)
-	t.Cleanup(func() { sdb.Close() })
+	sdb := apApplierDB(t, testenv.MariaDBStandby(t).DSN(""))
 	pfExec(t, ctx, sdb, "CREATE DATABASE "+schema)
 	t.Cleanup(func() { sdb.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+schema) })
 	for _, d := range ddl {
@@ -172,3 +163,19 @@ func (env *apEnv) compare(t *testing.T, ctx context.Context, tables ...string) {
 // apConfig runs tests with several workers and small batches, so that batching,
 // dependencies and in-order commits are all exercised on a few transactions.
 var apConfig = ApplyConfig{Workers: 3, BatchTxns: 3}
+
+// apApplierDB opens a standby as the applier does (ApplierDriverConfig).
+func apApplierDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connector, err := mysql.NewConnector(ApplierDriverConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	t.Cleanup(func() { db.Close() })
+	return db
+}

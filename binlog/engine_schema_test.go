@@ -1,11 +1,8 @@
 package binlog
 
 import (
-	"database/sql"
 	"strings"
 	"testing"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 	"github.com/pilotlight-dr/pilotlight/internal/testenv"
@@ -29,16 +26,7 @@ func TestApplyMinimalRowMetadataAcrossDDL(t *testing.T) {
 	}
 	ddl := []string{"CREATE DATABASE m", "CREATE TABLE m.t (id INT PRIMARY KEY, a VARCHAR(10), b INT)"}
 	pfExec(t, ctx, pdb, ddl...)
-	cfg, err := mysql.ParseDSN(standby.DSN(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	connector, err := mysql.NewConnector(ApplierDriverConfig(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdb := sql.OpenDB(connector)
-	t.Cleanup(func() { sdb.Close() })
+	sdb := apApplierDB(t, standby.DSN(""))
 	pfExec(t, ctx, sdb, ddl...)
 	store := cpStore(t, sdb, mysqlx.MariaDB)
 	start := stPosition(t, ctx, pdb)

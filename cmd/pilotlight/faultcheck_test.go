@@ -4,14 +4,15 @@ package main
 // preflight refusals read.
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
+	"github.com/pilotlight-dr/pilotlight/internal/testenv"
 )
 
 // compare checks CHECKSUM TABLE of every sbtest table and of the ledger, and that the
@@ -104,36 +105,11 @@ func faultExec(t *testing.T, db *sql.DB, stmts ...string) {
 	}
 }
 
-// purgeAllButNewest purges every binlog but the newest on the primary. MariaDB keeps a file
-// InnoDB has not checkpointed past (PURGE only notes it), so it repeats the PURGE until the
-// oldest file listed is the newest.
+// purgeAllButNewest purges every binlog but the newest on the primary.
 func purgeAllButNewest(t *testing.T, r *faultRig) {
 	t.Helper()
-	var newest string
-	rows, err := r.pdb.Query("SHOW BINARY LOGS")
-	if err != nil {
+	if _, err := testenv.PurgeBinaryLogs(context.Background(), r.pdb); err != nil {
 		t.Fatal(err)
-	}
-	for rows.Next() {
-		var size sql.RawBytes
-		if err := rows.Scan(&newest, &size); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rows.Close()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		faultExec(t, r.pdb, "PURGE BINARY LOGS TO '"+newest+"'")
-		var first string
-		var size sql.NullString
-		if err := r.pdb.QueryRow("SHOW BINARY LOGS").Scan(&first, &size); err != nil {
-			t.Fatal(err)
-		}
-		if first == newest {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("PURGE BINARY LOGS TO '%s' still leaves %s after 30s", newest, first)
-		}
 	}
 }
 
