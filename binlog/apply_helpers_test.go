@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -21,12 +22,55 @@ type apEnv struct {
 	sdb    *sql.DB   // standby, configured by ApplierDriverConfig
 	schema string
 	store  *CheckpointStore
+	// events streams the primary after start, only this test's database
+	events func(t *testing.T, ctx context.Context, start mysqlx.GTIDSet) EventSource
 }
 
+// apSetup is an apEnv on the shared primary and standby.
 func apSetup(t *testing.T, ctx context.Context, ddl ...string) *apEnv {
 	t.Helper()
 	pdb, conn, schema := stSource(t, ctx)
-	sdb := apApplierDB(t, testenv.MariaDBStandby(t).DSN(""))
+	env := apTables(t, ctx, pdb, conn, schema, apApplierDB(t, testenv.MariaDBStandby(t).DSN("")), ddl)
+	env.events = func(t *testing.T, ctx context.Context, start mysqlx.GTIDSet) EventSource {
+		return apFilter{stOpen(t, ctx, start), schema}
+	}
+	return env
+}
+
+// apSetupPrivate is an apEnv on a private primary started with binlog_row_metadata
+// set to rowMetadata, and the shared standby.
+func apSetupPrivate(t *testing.T, ctx context.Context, rowMetadata string, ddl ...string) *apEnv {
+	t.Helper()
+	primary := testenv.NewMariaDB(t, testenv.WithArgs("--binlog-row-metadata="+rowMetadata))
+	pdb, _ := pfOpen(t, ctx, primary.DSN(""))
+	schema := fmt.Sprintf("stp_%d", time.Now().UnixNano()%1e12)
+	pfExec(t, ctx, pdb, "CREATE DATABASE "+schema)
+	conn, err := pdb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	pfExec(t, ctx, conn, "USE "+schema)
+	env := apTables(t, ctx, pdb, conn, schema, apApplierDB(t, testenv.MariaDBStandby(t).DSN("")), ddl)
+	ep, err := mysqlx.ParseURL(primary.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.events = func(t *testing.T, ctx context.Context, start mysqlx.GTIDSet) EventSource {
+		st, err := OpenStream(ctx, StreamConfig{Source: ep, Flavor: mysqlx.MariaDB, ServerID: 4343, Start: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	return env
+}
+
+// apTables creates schema and the tables of ddl on the standby, and the tables on
+// the primary through conn (in schema).
+func apTables(t *testing.T, ctx context.Context, pdb *sql.DB, conn *sql.Conn, schema string, sdb *sql.DB, ddl []string) *apEnv {
+	t.Helper()
 	pfExec(t, ctx, sdb, "CREATE DATABASE "+schema)
 	t.Cleanup(func() { sdb.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+schema) })
 	for _, d := range ddl {

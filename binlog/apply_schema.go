@@ -13,6 +13,7 @@ type standbyColumn struct {
 	generated bool // VIRTUAL or STORED generated: never written
 	primary   bool
 	dataType  string // information_schema DATA_TYPE, lower case
+	unsigned  bool   // an UNSIGNED numeric column (COLUMN_TYPE)
 	charset   string // CHARACTER_SET_NAME; "" for non-character columns
 	collation string // COLLATION_NAME; "" for non-character columns
 }
@@ -43,7 +44,8 @@ type queryer interface {
 // not by a bare "GENERATED", which MySQL 8 also shows for expression defaults.
 func loadStandbyTable(ctx context.Context, q queryer, schema, table string) (*standbyTable, error) {
 	rows, err := q.QueryContext(ctx, "SELECT COLUMN_NAME, EXTRA, COLUMN_KEY, DATA_TYPE, "+
-		"COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLLATION_NAME, '') FROM information_schema.COLUMNS "+
+		"COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLLATION_NAME, ''), COLUMN_TYPE LIKE '%unsigned%' "+
+		"FROM information_schema.COLUMNS "+
 		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION", schema, table)
 	if err != nil {
 		return nil, fmt.Errorf("read columns of %s.%s on the standby: %w", schema, table, err)
@@ -53,7 +55,7 @@ func loadStandbyTable(ctx context.Context, q queryer, schema, table string) (*st
 	for rows.Next() {
 		var c standbyColumn
 		var extra, key string
-		if err := rows.Scan(&c.name, &extra, &key, &c.dataType, &c.charset, &c.collation); err != nil {
+		if err := rows.Scan(&c.name, &extra, &key, &c.dataType, &c.charset, &c.collation, &c.unsigned); err != nil {
 			return nil, fmt.Errorf("read columns of %s.%s on the standby: %w", schema, table, err)
 		}
 		extra = strings.ToUpper(extra)
@@ -135,6 +137,10 @@ func (t *standbyTable) bind(schema, table string, cols []ColumnMeta) ([]boundCol
 		if sc.generated {
 			continue
 		}
+		// Without binlog_row_metadata (MariaDB's default NO_LOG) the binlog does not
+		// say which integers are unsigned: the standby's column, as it was when the
+		// row was written (DDL is applied in order), does.
+		c.Unsigned = c.Unsigned || sc.unsigned
 		out = append(out, boundColumn{index: i, meta: c, target: sc, binary: isBinaryString(c, sc.dataType)})
 	}
 	if len(out) == 0 {

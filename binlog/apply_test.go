@@ -1,6 +1,7 @@
 package binlog
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -54,10 +55,28 @@ func apFidelityWrites(t *testing.T, env *apEnv) string {
 	return stLastGTID(t, ctx, env.conn)
 }
 
+// TestApplyFidelity applies every awkward type, with the three kinds of row
+// metadata a source may log: FULL (column names), MINIMAL (signedness, charsets)
+// and NO_LOG (MariaDB's default: nothing but types; signedness then comes from the
+// standby's columns).
 func TestApplyFidelity(t *testing.T) {
 	t.Parallel()
-	ctx := pfCtx(t)
-	env := apSetup(t, ctx, apFidelityDDL...)
+	for _, meta := range []string{"FULL", "MINIMAL", "NO_LOG"} {
+		t.Run(meta, func(t *testing.T) {
+			t.Parallel()
+			ctx := pfCtx(t)
+			var env *apEnv
+			if meta == "FULL" {
+				env = apSetup(t, ctx, apFidelityDDL...)
+			} else {
+				env = apSetupPrivate(t, ctx, meta, apFidelityDDL...)
+			}
+			testApplyFidelity(t, ctx, env)
+		})
+	}
+}
+
+func testApplyFidelity(t *testing.T, ctx context.Context, env *apEnv) {
 	start := stPosition(t, ctx, env.pdb)
 	if err := env.store.Init(ctx, start, 7); err != nil {
 		t.Fatal(err)
@@ -69,7 +88,7 @@ func TestApplyFidelity(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	apRun(t, ctx, a, apFilter{stOpen(t, ctx, start), env.schema}, last)
+	apRun(t, ctx, a, env.events(t, ctx, start), last)
 	env.compare(t, ctx, "f", "np", "uq", "bk", "nb", "later")
 
 	cp, ok, err := env.store.Load(ctx)
@@ -91,7 +110,7 @@ func TestApplyFidelity(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	apRun(t, ctx, b, apFilter{stOpen(t, ctx, start), env.schema}, last)
+	apRun(t, ctx, b, env.events(t, ctx, start), last)
 	env.compare(t, ctx, "f", "np", "uq", "bk", "nb", "later")
 	var n int
 	if err := env.sdb.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+env.schema+".np").Scan(&n); err != nil || n != 2 {
