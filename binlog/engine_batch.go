@@ -10,17 +10,24 @@ import (
 // batch is consecutive source transactions applied in one standby transaction that
 // moves the checkpoint from `from` to `to`.
 type batch struct {
-	seq      int
-	txns     []*txn
-	from, to mysqlx.GTIDSet
-	bytes    int
-	rows     int
-	keys     map[uint64]struct{}
-	commit   time.Time // source commit time of the newest transaction
-	beat     time.Time // newest heartbeat row
+	seq         int
+	first, last string // GTIDs of the first and the last transaction
+	txns        []*txn
+	from, to    mysqlx.GTIDSet
+	bytes       int
+	rows        int
+	keys        map[uint64]struct{}
+	commit      time.Time // source commit time of the newest transaction
+	beat        time.Time // newest heartbeat row
 
 	prev *batch   // committed just before this one (nil: nothing in flight)
 	deps []*batch // earlier batches touching the same keys: run after they have executed
+	// free are the transactions that touch no key of deps (nor of a transaction
+	// before them that does); they run first, while deps still execute. The rest,
+	// txns, run after deps have. Order within each keeps source order, and two
+	// transactions that share a key never swap, so the batch's result (committed as
+	// one) is the source's.
+	free []*txn
 
 	executed  chan struct{} // rows sent (or failed)
 	committed chan struct{} // committed (or failed: err is set first)
@@ -34,6 +41,10 @@ func newBatch(seq int, from mysqlx.GTIDSet) *batch {
 }
 
 func (b *batch) add(t *txn, to mysqlx.GTIDSet) {
+	if b.first == "" {
+		b.first = t.gtid
+	}
+	b.last = t.gtid
 	b.txns = append(b.txns, t)
 	b.to = to
 	b.bytes += t.bytes
@@ -45,7 +56,41 @@ func (b *batch) add(t *txn, to mysqlx.GTIDSet) {
 	for _, k := range t.keys {
 		b.keys[k] = struct{}{}
 	}
-	t.keys = nil
+}
+
+// split moves to b.free the transactions that can run before b.deps have executed.
+func (b *batch) split() {
+	if len(b.deps) == 0 {
+		b.free, b.txns = b.txns, nil
+		return
+	}
+	held := map[uint64]struct{}{} // keys of the transactions that wait
+	waits := b.txns[:0:0]
+	for _, t := range b.txns {
+		if b.touchesDeps(t, held) {
+			for _, k := range t.keys {
+				held[k] = struct{}{}
+			}
+			waits = append(waits, t)
+		} else {
+			b.free = append(b.free, t)
+		}
+	}
+	b.txns = waits
+}
+
+func (b *batch) touchesDeps(t *txn, held map[uint64]struct{}) bool {
+	for _, k := range t.keys {
+		if _, ok := held[k]; ok {
+			return true
+		}
+		for _, d := range b.deps {
+			if _, ok := d.keys[k]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // conflicts reports whether b and o touch a common key.
@@ -76,7 +121,7 @@ func (b *batch) finish(err error) {
 	close(b.committed)
 	// The rows and the links to older batches go as soon as the batch is done; its
 	// keys belong to the coordinator, which drops them when it prunes the batch.
-	b.txns, b.prev, b.deps = nil, nil, nil
+	b.txns, b.free, b.prev, b.deps = nil, nil, nil, nil
 }
 
 func (b *batch) done() bool {
@@ -117,6 +162,7 @@ func (c *coordinator) send() {
 			b.deps = append(b.deps, f)
 		}
 	}
+	b.split()
 	if c.last != nil && !c.last.done() {
 		b.prev = c.last
 	}
@@ -158,8 +204,7 @@ func (c *coordinator) worker() {
 		if err != nil {
 			x.reset()
 			if !errors.Is(err, errAborted) {
-				first, last := b.txns[0].gtid, b.txns[len(b.txns)-1].gtid
-				c.fail(&BatchError{FirstGTID: first, LastGTID: last, Err: err})
+				c.fail(&BatchError{FirstGTID: b.first, LastGTID: b.last, Err: err})
 			}
 		}
 		b.finish(err)
@@ -170,6 +215,13 @@ func (c *coordinator) worker() {
 // applyBatch runs b's rows once the batches it conflicts with have run theirs, then
 // commits them with the checkpoint right after the batch before it committed.
 func (c *coordinator) applyBatch(x *executor, b *batch) error {
+	if err := x.ensure(c.io); err != nil {
+		return err
+	}
+	x.startTxn()
+	if err := x.run(c.io, b.free, false); err != nil {
+		return err
+	}
 	for _, d := range b.deps {
 		select {
 		case <-d.executed:
@@ -177,10 +229,6 @@ func (c *coordinator) applyBatch(x *executor, b *batch) error {
 			return errAborted
 		}
 	}
-	if err := x.ensure(c.io); err != nil {
-		return err
-	}
-	x.startTxn()
 	if err := x.run(c.io, b.txns, false); err != nil {
 		return err
 	}
@@ -199,7 +247,7 @@ func (c *coordinator) applyBatch(x *executor, b *batch) error {
 	if err := c.commitMove(x, mv); err != nil {
 		return err
 	}
-	c.committed(b.to, len(b.txns), b.rows, b.bytes, b.commit, b.beat)
+	c.committed(b.to, len(b.free)+len(b.txns), b.rows, b.bytes, b.commit, b.beat)
 	return nil
 }
 
