@@ -120,7 +120,7 @@ type boundColumn struct {
 // binlog_row_metadata=FULL, else by position (the standby table must then have the
 // source's column order). It returns the writable (non-generated) columns.
 func (t *standbyTable) bind(schema, table string, cols []ColumnMeta) ([]boundColumn, error) {
-	var out []boundColumn
+	out := make([]boundColumn, 0, len(cols))
 	for i, c := range cols {
 		j := i
 		if c.Name != "" {

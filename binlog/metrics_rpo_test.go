@@ -50,7 +50,7 @@ func TestRPOWatchBreachAndRecoveryLogOnce(t *testing.T) {
 		t.Errorf("rpo_seconds = %v, want 1", got)
 	}
 
-	// Lag 1.5 s > 1 s. Evaluated on every observation, check and scrape;
+	// Lag 1.5 s > 1 s. Evaluated on every check, scrape and most observations;
 	// only the first notices the transition.
 	clock.Advance(time.Second)
 	m.ObserveEvent()

@@ -178,3 +178,14 @@ func (a *app) limitMemory() {
 	st := a.cfg.Storage
 	debug.SetMemoryLimit(int64(st.PartSize)*int64(st.Concurrency) + memoryHeadroom)
 }
+
+// relaxGC lets the heap of a long-running replicate grow to 5x its live size
+// before collecting (unless the operator set GOGC): its live heap is a few MiB
+// of short-lived events, which the default collected dozens of times a second.
+// The soft memory limit (limitMemory) still bounds it.
+func (a *app) relaxGC() {
+	if v, ok := a.lookup("GOGC"); ok && v != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+}
