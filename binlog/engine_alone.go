@@ -107,6 +107,7 @@ func (c *coordinator) commitExclusive(o *openTxn, next mysqlx.GTIDSet) error {
 	}
 	c.planned, c.pending = next, ""
 	c.committed(next, 1, t.rows, t.bytes, t.commit, t.heartbeat)
+	c.caughtUp(t.mark, t.recv)
 	if c.serial && t.gtid == c.cfg.SerialUntil {
 		c.serial = false
 		c.log.Info("past the failed batch: applying in parallel again", slog.String("gtid", t.gtid))

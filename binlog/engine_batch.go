@@ -18,6 +18,8 @@ type batch struct {
 	rows        int
 	keys        map[uint64]struct{}
 	commit      time.Time // source commit time of the newest transaction
+	recv        time.Time // when the newest transaction's commit was received
+	mark        int64     // events received from the source up to that commit
 	beat        time.Time // newest heartbeat row
 
 	prev *batch   // committed just before this one (nil: nothing in flight)
@@ -49,7 +51,7 @@ func (b *batch) add(t *txn, to mysqlx.GTIDSet) {
 	b.to = to
 	b.bytes += t.bytes
 	b.rows += t.rows
-	b.commit = t.commit
+	b.commit, b.recv, b.mark = t.commit, t.recv, t.mark
 	if t.heartbeat.After(b.beat) {
 		b.beat = t.heartbeat
 	}
@@ -248,7 +250,19 @@ func (c *coordinator) applyBatch(x *executor, b *batch) error {
 		return err
 	}
 	c.committed(b.to, len(b.free)+len(b.txns), b.rows, b.bytes, b.commit, b.beat)
+	c.caughtUp(b.mark, b.recv)
 	return nil
+}
+
+// caughtUp records, when nothing was received from the source after the commit
+// just applied (received at recv), that the standby held everything the source had
+// sent by recv. That is the freshness the lag is measured from when the source's
+// commit times have second resolution (MariaDB): without it a standby a few
+// milliseconds behind would show up to a second of lag, and flap around a 1 s RPO.
+func (c *coordinator) caughtUp(mark int64, recv time.Time) {
+	if c.m != nil && mark == c.received.Load() {
+		c.m.ObserveHeartbeat(recv)
+	}
 }
 
 // committed records a standby commit.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
@@ -21,6 +22,8 @@ const eventQueue = 256
 type sourceItem struct {
 	e   Event
 	err error
+	n   int64     // events received so far, this one included
+	at  time.Time // when it was received
 }
 
 // openTxn is the source transaction being received.
@@ -45,10 +48,11 @@ type coordinator struct {
 	io       context.Context // every standby and source call of this run
 	cancelIO context.CancelFunc
 
-	events chan sourceItem
-	work   chan *batch
-	slots  chan struct{} // one per batch in flight
-	wg     sync.WaitGroup
+	events   chan sourceItem
+	received atomic.Int64 // events the reader has received from the source
+	work     chan *batch
+	slots    chan struct{} // one per batch in flight
+	wg       sync.WaitGroup
 
 	failOnce sync.Once
 	failed   chan struct{}
@@ -63,6 +67,7 @@ type coordinator struct {
 	serial   bool
 	pending  string // pending_ddl as stored
 	stopping bool
+	item     sourceItem // the event being handled
 }
 
 func newCoordinator(a *Applier) *coordinator {
@@ -100,8 +105,12 @@ func (c *coordinator) read(ctx context.Context, src EventSource, done chan<- str
 	defer close(done)
 	for {
 		e, err := src.Next(ctx)
+		n := c.received.Load()
+		if err == nil {
+			n = c.received.Add(1)
+		}
 		select {
-		case c.events <- sourceItem{e, err}:
+		case c.events <- sourceItem{e: e, err: err, n: n, at: time.Now()}:
 		case <-ctx.Done():
 			return
 		}
@@ -158,6 +167,7 @@ func (c *coordinator) loop(ctx context.Context) error {
 		if c.m != nil {
 			c.m.ObserveEvent()
 		}
+		c.item = it
 		if err := c.handle(it.e); err != nil {
 			c.fail(err)
 			return c.failErr
@@ -334,7 +344,7 @@ func (c *coordinator) commit(e Commit) error {
 		return fmt.Errorf("apply transaction %s: %w", e.GTID, err)
 	}
 	t := o.t
-	t.commit = e.Timestamp
+	t.commit, t.recv, t.mark = e.Timestamp, c.item.at, c.item.n
 	if o.exclusive {
 		return c.commitExclusive(o, next)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -289,5 +290,67 @@ func (k filterKeep) Next(ctx context.Context) (Event, error) {
 			}
 		}
 		return e, nil
+	}
+}
+
+// blockingSource yields events, then blocks until ctx ends (a source with nothing
+// more to send).
+type blockingSource struct{ events []Event }
+
+func (b *blockingSource) Next(ctx context.Context) (Event, error) {
+	if len(b.events) == 0 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	e := b.events[0]
+	b.events = b.events[1:]
+	return e, nil
+}
+
+// TestApplyFreshWhenCaughtUp: MariaDB's commit times have second resolution, so a
+// standby that has applied everything the source sent is fresh as of the moment
+// the last commit arrived, not as of its (rounded down, here old) commit time.
+func TestApplyFreshWhenCaughtUp(t *testing.T) {
+	t.Parallel()
+	ctx := pfCtx(t)
+	env := apSetup(t, ctx, "CREATE TABLE t (id INT PRIMARY KEY)")
+	if err := env.store.Init(ctx, mysqlx.GTIDSet{}, 2); err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMetrics("fresh", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := apConfig
+	cfg.Metrics = m
+	a, err := NewApplier(ctx, env.sdb, env.store, 2, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	cols := []ColumnMeta{{Name: "id", Type: gomysql.MYSQL_TYPE_LONG}}
+	src := &blockingSource{events: []Event{Begin{GTID: "0-77-1"},
+		Rows{Schema: env.schema, Table: "t", Kind: Insert, Columns: cols, Rows: [][]any{{int32(1)}}},
+		Commit{GTID: "0-77-1", Timestamp: old}}}
+	before := time.Now()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Apply(runCtx, src) }()
+	want := mustGTIDs(t, mysqlx.MariaDB, "0-77-1")
+	for !a.Applied().Contains(want) {
+		select {
+		case err := <-done:
+			t.Fatalf("Apply ended: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	lag, ok := m.Lag(time.Now())
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Apply after the stop: %v, want it to wrap context.Canceled", err)
+	}
+	if !ok || lag > time.Since(before) {
+		t.Errorf("lag %s (known %v) once caught up, want at most %s: the last commit's old timestamp must not count",
+			lag, ok, time.Since(before))
 	}
 }

@@ -18,6 +18,8 @@ type txn struct {
 	rows      int // row changes
 	keys      []uint64
 	heartbeat time.Time // newest heartbeat row in the transaction
+	recv      time.Time // when its commit was received
+	mark      int64     // events received from the source up to its commit
 	alone     bool      // applied on the exclusive session: no keys needed
 }
 

@@ -7,9 +7,10 @@
 #      commits BACKLOG_EVENTS transactions, then each applier alone (one after the other, so they
 #      never share the cores) replays them; transactions/s = transactions / time to reach the
 #      primary's position. The table shows the medians.
-#   2. Live: both appliers running, LIVE_SECONDS of oltp_write_only at LIVE_THREADS threads; a
-#      probe row (UTC_TIMESTAMP(6)) goes into the primary every 100 ms and both replicas are
-#      polled every 10 ms for it (lag p50/p99/max), then the catch-up time after sysbench ends.
+#   2. Live, once per applier with the other one stopped (so that they never share the cores):
+#      LIVE_SECONDS of oltp_write_only at LIVE_THREADS threads; a probe row (UTC_TIMESTAMP(6))
+#      goes into the primary every 100 ms and the replica is polled every 10 ms for it (lag
+#      p50/p99/max), then the catch-up time after sysbench ends.
 # Rewrites the "replicate" section of docs/BENCHMARKS.md.
 #   make bench-replicate   (or: BACKLOG_EVENTS=30000 LIVE_SECONDS=60 WORKERS=4 bash internal/bench/replicate.sh)
 set -euo pipefail
@@ -64,7 +65,7 @@ cleanup() {
     wait "$pl_pid" 2>/dev/null
   fi
   mdb_stop_all
-  rm -rf "$work"
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "bench: kept $work (BENCH_KEEP)" >&2; else rm -rf "$work"; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -168,18 +169,43 @@ for round in $(seq "$BACKLOG_ROUNDS"); do
   fi
 done
 
-step "live: $LIVE_SECONDS s of oltp_write_only at $LIVE_THREADS threads, both appliers running"
-"$probe" lag -primary "$P" -native "$N" -pilotlight "$S" -stream "$STREAM" -pid "$pl_pid" \
-  -catchup-timeout "${CATCHUP_TIMEOUT}s" >"$work/lag.json" &
-probe_pid=$!
-sleep 0.5
-"${sb[@]}" --threads="$LIVE_THREADS" --time="$LIVE_SECONDS" --report-interval=10 run >"$work/live.log"
-kill -TERM "$probe_pid"
-echo "sysbench done; waiting for both replicas to catch up (at most ${CATCHUP_TIMEOUT} s)"
-wait "$probe_pid"
-probe_pid=""
-live_tps="$(sed -n 's/^ *transactions: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' "$work/live.log")"
+# live WHO: LIVE_SECONDS of oltp_write_only with that applier alone running (the other stopped,
+# so that neither takes the other's cores), the probe measuring its lag and catch-up.
+live() {
+  local who="$1" flags
+  step "live, $who alone: $LIVE_SECONDS s of oltp_write_only at $LIVE_THREADS threads"
+  if [ "$who" = native ]; then flags=(-native "$N"); else flags=(-pilotlight "$S" -stream "$STREAM" -pid "$pl_pid"); fi
+  "$probe" lag -primary "$P" "${flags[@]}" -catchup-timeout "${CATCHUP_TIMEOUT}s" >"$work/lag-$who.json" &
+  probe_pid=$!
+  sleep 0.5
+  "${sb[@]}" --threads="$LIVE_THREADS" --time="$LIVE_SECONDS" --report-interval=10 run >"$work/live-$who.log"
+  kill -TERM "$probe_pid"
+  echo "sysbench done ($(sed -n 's/^ *transactions: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' "$work/live-$who.log") tx/s); waiting for $who to catch up (at most ${CATCHUP_TIMEOUT} s)"
+  wait "$probe_pid"
+  probe_pid=""
+}
+# pilotlight is still stopped after the last backlog round if it went first; make both states known.
+[ -n "$pl_pid" ] && pl_stop
+mdb_sql primary -e 'DELETE FROM plbench.probe' # each run numbers its probe rows from 1
+mdb_sql native -e 'START SLAVE'
+"$probe" wait -primary "$P" -native "$N" -since "$(now_ns)" >/dev/null
+live native
+mdb_sql native -e 'STOP SLAVE'
+mdb_sql primary -e 'DELETE FROM plbench.probe'
+pl_start
+"$probe" wait -primary "$P" -pilotlight "$S" -stream "$STREAM" -pid "$pl_pid" -since "$(now_ns)" >/dev/null
+live pilotlight
+python3 - "$work/lag-native.json" "$work/lag-pilotlight.json" >"$work/lag.json" <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+a["pilotlight"] = b["pilotlight"]
+a["probes"] = f'{a["probes"]} and {b["probes"]}'
+json.dump(a, sys.stdout)
+PY
+live_tps="$(sed -n 's/^ *transactions: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' "$work/live-native.log") and $(sed -n 's/^ *transactions: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' "$work/live-pilotlight.log")"
 pl_stop
+mdb_sql native -e 'START SLAVE'
+"$probe" wait -primary "$P" -native "$N" -since "$(now_ns)" >/dev/null
 
 step "checking the data: CHECKSUM TABLE on all three"
 tables="$(for i in $(seq "$TABLES"); do printf 'sbtest.sbtest%s,' "$i"; done)plbench.probe"
@@ -232,8 +258,8 @@ rows = [
 ]
 print("\n".join(rows))
 print()
-print(f"Live run: the primary committed {float('$live_tps'):.0f} tx/s with both appliers running; "
-      f"{lag['probes']} probe rows. Data after the run (CHECKSUM TABLE against the primary): "
+print(f"Live runs: the primary committed $live_tps tx/s (native's run, then pilotlight's); "
+      f"{lag['probes']} probe rows. Data after the runs (CHECKSUM TABLE against the primary): "
       f"native $native_data, pilotlight $pl_data.")
 PY
 )"
@@ -258,9 +284,9 @@ replica's position, native \`@@gtid_slave_pos\` or pilotlight's checkpoint, hold
 \`@@gtid_binlog_pos\`; medians, with the range of the rounds in brackets. CPU is user+system
 time of the applying side: the replica's mariadbd for native, pilotlight plus its standby's
 mariadbd for pilotlight.
-**Live**: both appliers running, ${LIVE_SECONDS} s of \`oltp_write_only\` at ${LIVE_THREADS}
-threads; a probe inserts a row stamped with \`UTC_TIMESTAMP(6)\` into the primary every 100 ms and
-polls both replicas every 10 ms (lag = time seen - stamp, so it includes up to 10 ms of polling);
+**Live**: once per applier, the other one stopped (so that neither takes the other's cores),
+${LIVE_SECONDS} s of \`oltp_write_only\` at ${LIVE_THREADS} threads; a probe inserts a row
+stamped with \`UTC_TIMESTAMP(6)\` into the primary every 100 ms and polls the replica every 10 ms (lag = time seen - stamp, so it includes up to 10 ms of polling);
 catch-up is the time from sysbench's end until each position holds the primary's (given up after
 ${CATCHUP_TIMEOUT} s; lags of probe rows still missing then count as lower bounds, shown &ge;).
 Peak RSS is pilotlight's VmHWM; the native applier is threads inside mariadbd, whose memory
