@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -179,13 +180,20 @@ func (a *app) limitMemory() {
 	debug.SetMemoryLimit(int64(st.PartSize)*int64(st.Concurrency) + memoryHeadroom)
 }
 
-// relaxGC lets the heap of a long-running replicate grow to 5x its live size
-// before collecting (unless the operator set GOGC): its live heap is a few MiB
-// of short-lived events, which the default collected dozens of times a second.
-// The soft memory limit (limitMemory) still bounds it.
-func (a *app) relaxGC() {
-	if v, ok := a.lookup("GOGC"); ok && v != "" {
-		return
+// tuneRuntime fits the Go runtime to a long-running replicate, unless the
+// operator set GOGC or GOMAXPROCS:
+//   - the heap may grow to 5x its live size before a collection: the live heap
+//     is a few MiB of short-lived events, which the default collected dozens of
+//     times a second (the soft memory limit of limitMemory still bounds it);
+//   - at most half the CPUs (at least 1, at most 2) run Go code: replicate is one
+//     planning goroutine and sessions waiting for the servers, and idle
+//     processors spinning for work only took CPU from the standby or primary
+//     next to it (measured on 2 cores: 20% less CPU, 6-11% faster replay).
+func (a *app) tuneRuntime() {
+	if v, ok := a.lookup("GOGC"); !ok || v == "" {
+		debug.SetGCPercent(400)
 	}
-	debug.SetGCPercent(400)
+	if v, ok := a.lookup("GOMAXPROCS"); !ok || v == "" {
+		runtime.GOMAXPROCS(min(2, max(1, runtime.GOMAXPROCS(0)/2))) // the default follows cgroup CPU limits
+	}
 }

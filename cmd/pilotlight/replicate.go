@@ -129,7 +129,7 @@ func checkReplicateArgs(r config.Replication, o replicateOpts) (tableFilter, err
 // replicate runs the stream until ctx ends or a fatal error.
 func (a *app) replicate(ctx context.Context, r config.Replication, o replicateOpts) error {
 	a.quietDriver()
-	a.relaxGC()
+	a.tuneRuntime()
 	sides, err := a.connectSides(ctx, r, o)
 	if err != nil {
 		return err
