@@ -354,3 +354,74 @@ func TestApplyFreshWhenCaughtUp(t *testing.T) {
 			lag, ok, time.Since(before))
 	}
 }
+
+// chanSource yields what the test sends, until the channel is closed (then errEnd).
+type chanSource chan Event
+
+func (c chanSource) Next(ctx context.Context) (Event, error) {
+	select {
+	case e, ok := <-c:
+		if !ok {
+			return nil, errEnd
+		}
+		return e, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// TestApplyStopCompletesTheTransactionInFlight: a stop requested in the middle of a
+// source transaction waits for the rest of it and commits it with its checkpoint.
+func TestApplyStopCompletesTheTransactionInFlight(t *testing.T) {
+	t.Parallel()
+	ctx := pfCtx(t)
+	env := apSetup(t, ctx, "CREATE TABLE t (id INT PRIMARY KEY)")
+	if err := env.store.Init(ctx, mysqlx.GTIDSet{}, 3); err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMetrics("stop", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := apConfig
+	cfg.Metrics = m
+	a, err := NewApplier(ctx, env.sdb, env.store, 3, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []ColumnMeta{{Name: "id", Type: gomysql.MYSQL_TYPE_LONG}}
+	ins := func(id int32) Rows {
+		return Rows{Schema: env.schema, Table: "t", Kind: Insert, Columns: cols, Rows: [][]any{{id}}}
+	}
+	src := make(chanSource, 8)
+	src <- Begin{GTID: "0-78-1"}
+	src <- ins(1)
+	stop, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Apply(stop, src) }()
+	for testutil.ToFloat64(m.events) < 2 { // the transaction has begun
+		time.Sleep(time.Millisecond)
+	}
+	cancel() // SIGTERM in the middle of the transaction
+	select {
+	case err := <-done:
+		t.Fatalf("Apply returned before the transaction in flight was whole: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	src <- ins(2)
+	src <- Commit{GTID: "0-78-1", Timestamp: time.Now()}
+	src <- Begin{GTID: "0-78-2"} // after the stop: never applied
+	src <- ins(3)
+	src <- Commit{GTID: "0-78-2", Timestamp: time.Now()}
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply after a stop: %v, want it to wrap context.Canceled", err)
+	}
+	var n int
+	if err := env.sdb.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+env.schema+".t").Scan(&n); err != nil || n != 2 {
+		t.Errorf("standby holds %d rows (%v), want 2: the transaction in flight, whole, and nothing after it", n, err)
+	}
+	cp, _, err := env.store.Load(ctx)
+	if err != nil || cp.GTIDs.String() != "0-78-1" {
+		t.Errorf("checkpoint %s (%v), want 0-78-1", cp.GTIDs, err)
+	}
+}
