@@ -53,7 +53,8 @@ bench-replicate: deps build
 # A primary and a standby on free loopback ports, a sample shop database, pilotlight replicate
 # with writes going on and pilotlight status every few seconds; Ctrl-C stops everything.
 # DEMO_SECONDS=N stops by itself after N seconds (exit 0 only if both sides end up identical).
-demo: deps build
+demo: build
+	@bash internal/testenv/install.sh demo
 	@bash internal/demo/demo.sh
 
 # Start every server for manual use and print their URLs; rig-down stops them.

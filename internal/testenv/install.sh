@@ -2,6 +2,7 @@
 # Installs the servers and tools that internal/testenv starts. Idempotent: a tool already on
 # the machine is left alone, so a second run takes well under a second.
 #   bash internal/testenv/install.sh        (what `make deps` runs; needs root for apt-get)
+#   bash internal/testenv/install.sh demo   (only what `make demo` needs: MariaDB and zstd)
 set -euo pipefail
 
 MINIO_MOD=github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
@@ -31,6 +32,9 @@ apt_install() { # package...
 apt_tools=(mariadbd:mariadb-server mariadb:mariadb-client redis-server:redis-server
   named:bind9 dig:bind9-dnsutils nsupdate:bind9-dnsutils sysbench:sysbench mydumper:mydumper
   pt-table-checksum:percona-toolkit zstd:zstd npm:npm)
+if [ "${1:-}" = demo ]; then
+  apt_tools=(mariadbd:mariadb-server mariadb:mariadb-client mariadb-dump:mariadb-client zstd:zstd)
+fi
 missing=()
 for pair in "${apt_tools[@]}"; do
   tool="${pair%%:*}" pkg="${pair#*:}"
@@ -45,6 +49,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
   for pkg in "${missing[@]}"; do say "$pkg" "installed (apt)"; done
 fi
+
+[ "${1:-}" = demo ] && exit 0
 
 go_tool() { # name module
   if have "$1"; then
