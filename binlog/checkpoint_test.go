@@ -262,3 +262,46 @@ func TestCheckpointTimeZones(t *testing.T) {
 		t.Error("a commit time beyond the TIMESTAMP range was accepted")
 	}
 }
+
+// TestCheckpointUpgradesLayout1: a standby whose pilotlight tables were created by
+// an older pilotlight (layout 1, no pending_ddl) is upgraded in place by Ensure,
+// and its checkpoint row survives.
+func TestCheckpointUpgradesLayout1(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := testenv.NewMariaDB(t)
+	db := cpOpen(t, srv.DSN(""), "")
+	for _, q := range []string{
+		"CREATE DATABASE pilotlight",
+		"CREATE TABLE pilotlight.schema_version (component VARCHAR(64) NOT NULL PRIMARY KEY, version INT UNSIGNED NOT NULL, " +
+			"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
+		"CREATE TABLE pilotlight.checkpoint (stream_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY, " +
+			"flavor VARCHAR(16) CHARACTER SET ascii NOT NULL, gtid_set MEDIUMTEXT CHARACTER SET ascii NOT NULL, " +
+			"source_commit_ts TIMESTAMP(6) NULL DEFAULT NULL, fencing_token BIGINT UNSIGNED NOT NULL, " +
+			"updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))",
+		"INSERT INTO pilotlight.schema_version (component, version) VALUES ('checkpoint', 1)",
+		"INSERT INTO pilotlight.checkpoint (stream_id, flavor, gtid_set, fencing_token) VALUES ('old', 'mariadb', '0-1-42', 5)",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := NewCheckpointStore(db, "old", mysqlx.MariaDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ensure(ctx); err != nil {
+		t.Fatalf("Ensure on layout 1: %v", err)
+	}
+	cp := mustLoad(t, s)
+	if cp.GTIDs.String() != "0-1-42" || cp.Token != 5 || cp.PendingDDL != "" {
+		t.Errorf("checkpoint after the upgrade: %+v", cp)
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, "SELECT version FROM pilotlight.schema_version WHERE component = 'checkpoint'").Scan(&v); err != nil || v != checkpointVersion {
+		t.Errorf("layout version %d (%v), want %d", v, err, checkpointVersion)
+	}
+	if err := s.Ensure(ctx); err != nil {
+		t.Errorf("Ensure again: %v", err)
+	}
+}
