@@ -126,24 +126,34 @@ func (s *CheckpointStore) tablesExist(ctx context.Context) (bool, error) {
 
 // privilegeError turns an access-denied error into one naming the GRANT to run.
 func (s *CheckpointStore) privilegeError(ctx context.Context, err error) error {
-	var me *mysql.MySQLError
-	if !errors.As(err, &me) {
+	account, denied := deniedAccount(ctx, s.db, err)
+	if !denied {
 		return fmt.Errorf("ensure checkpoint table: %w", err)
-	}
-	switch me.Number {
-	case 1044, 1045, 1142, 1143, 1227: // database, table, column or global access denied
-	default:
-		return fmt.Errorf("ensure checkpoint table: %w", err)
-	}
-	account := "'<user>'@'<host>'"
-	var current string
-	if qerr := s.db.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&current); qerr == nil && current != "" {
-		account = quoteAccount(current)
 	}
 	return fmt.Errorf("ensure checkpoint table: the standby user may not create or read the %s schema; "+
 		"as an administrator run: GRANT CREATE, ALTER, SELECT, INSERT, UPDATE ON `%s`.* TO %s; "+
 		"(or create the tables yourself and grant SELECT, INSERT, UPDATE): %w",
 		checkpointSchema, checkpointSchema, account, err)
+}
+
+// deniedAccount reports whether err is an access-denied error (database, table,
+// column or global) and, when it is, the account to grant to, quoted as a GRANT
+// wants it ('user'@'host' as CURRENT_USER() names it, or a placeholder).
+func deniedAccount(ctx context.Context, db *sql.DB, err error) (string, bool) {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return "", false
+	}
+	switch me.Number {
+	case 1044, 1045, 1142, 1143, 1227:
+	default:
+		return "", false
+	}
+	var current string
+	if qerr := db.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&current); qerr == nil && current != "" {
+		return quoteAccount(current), true
+	}
+	return "'<user>'@'<host>'", true
 }
 
 // quoteAccount turns CURRENT_USER()'s user@host into 'user'@'host'.

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 )
 
 // The heartbeat table lives on the PRIMARY, in the same schema name as the
@@ -166,19 +164,9 @@ func (w *HeartbeatWriter) create(ctx context.Context) error {
 
 // privilegeError turns an access-denied error into one naming the GRANT to run.
 func (w *HeartbeatWriter) privilegeError(ctx context.Context, err error) error {
-	var me *mysql.MySQLError
-	if !errors.As(err, &me) {
+	account, denied := deniedAccount(ctx, w.db, err)
+	if !denied {
 		return fmt.Errorf("ensure heartbeat table: %w", err)
-	}
-	switch me.Number {
-	case 1044, 1045, 1142, 1143, 1227: // database, table, column or global access denied
-	default:
-		return fmt.Errorf("ensure heartbeat table: %w", err)
-	}
-	account := "'<user>'@'<host>'"
-	var current string
-	if qerr := w.db.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&current); qerr == nil && current != "" {
-		account = quoteAccount(current)
 	}
 	return fmt.Errorf("ensure heartbeat table: --heartbeat writes %s on the primary and the source user may not "+
 		"create it; as an administrator on the primary run: GRANT CREATE, INSERT, UPDATE ON `%s`.* TO %s; "+
