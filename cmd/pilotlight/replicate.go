@@ -19,12 +19,9 @@ type replicateOpts struct {
 	startGTID string
 	// filter is replication.include/exclude (flags win), checked.
 	filter tableFilter
-	// serverID, listen and include mirror the merged replication.server_id,
-	// listen and include for replicate_setup.go and replicate_run.go; new code
-	// reads r.ServerID, r.Listen (or serverIDFor) and filter instead.
+	// serverID and listen are replication.server_id and listen (flags win).
 	serverID uint32
 	listen   string
-	include  []string
 }
 
 func (a *app) replicateCmd() *cobra.Command {
@@ -90,7 +87,7 @@ schema the standby lacks, a lost lease or a newer replicate's fence).`,
 				return err
 			}
 			o.filter = f
-			o.serverID, o.listen, o.include = r.ServerID, r.Listen, r.Include
+			o.serverID, o.listen = r.ServerID, r.Listen
 			err = a.replicate(cmd.Context(), r, o)
 			if err != nil && cmd.Context().Err() != nil {
 				a.log.Info("replicate stopped", slog.String("stream", r.Stream), slog.String("detail", err.Error()))

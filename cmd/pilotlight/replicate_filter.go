@@ -130,15 +130,3 @@ func (e eventFilter) Next(ctx context.Context) (binlog.Event, error) {
 		}
 	}
 }
-
-// includeFilter is the include-only filter replicate_run.go still builds;
-// newEventFilter(src, o.filter) replaces it (and adds --exclude).
-type includeFilter struct {
-	src      binlog.EventSource
-	patterns []string
-}
-
-// Next implements binlog.EventSource.
-func (f includeFilter) Next(ctx context.Context) (binlog.Event, error) {
-	return newEventFilter(f.src, tableFilter{include: f.patterns}).Next(ctx)
-}

@@ -181,19 +181,6 @@ func TestEventFilter(t *testing.T) {
 	}
 }
 
-// The include-only wrapper replicate_run.go builds keeps its behaviour.
-func TestIncludeFilterCompatible(t *testing.T) {
-	got := drain(t, includeFilter{src: &sliceSource{events: filterEvents()}, patterns: []string{"crm.*"}})
-	want := "begin crm.customer pilotlight.heartbeat commit heartbeat begin query(crm) rollback begin query(pilotlight) commit"
-	if got != want {
-		t.Errorf("includeFilter crm.*:\n got %s\nwant %s", got, want)
-	}
-	if got := drain(t, includeFilter{src: &sliceSource{events: filterEvents()[:6]}}); got !=
-		"begin shop.orders shop.tmp_x crm.customer pilotlight.heartbeat commit" {
-		t.Errorf("includeFilter without patterns: %s", got)
-	}
-}
-
 func TestTableFilterSchemas(t *testing.T) {
 	for _, c := range []struct {
 		include []string
