@@ -36,12 +36,7 @@ func TestReplicateSurvivesKill9UnderLoad(t *testing.T) {
 		run = plStart(t, r.env(), r.args(r.src, r.stb)...)
 	}
 	run.waitLog(t, "replicating")
-	l.wait(t, run)
-	r.waitCaughtUp(t, run, 60*time.Second)
-	r.compare(t, run)
-	if code := run.stop(t); code != 0 {
-		t.Errorf("replicate: exit %d after SIGTERM, want 0\n%s", code, run.stderr())
-	}
+	r.settle(t, run, l)
 }
 
 // TestReplicateSurvivesNetworkCuts runs replicate through a proxy to each server and cuts
@@ -83,12 +78,7 @@ func TestReplicateSurvivesNetworkCuts(t *testing.T) {
 	sp.Reset()
 	tp.Reset()
 	step("both connections reset", 3*time.Second)
-	l.wait(t, run)
-	r.waitCaughtUp(t, run, 60*time.Second)
-	r.compare(t, run)
-	if code := run.stop(t); code != 0 {
-		t.Errorf("replicate: exit %d after SIGTERM, want 0\n%s", code, run.stderr())
-	}
+	r.settle(t, run, l)
 }
 
 // TestReplicateSurvivesPrimaryRestart restarts the primary while replicate streams, then
@@ -112,12 +102,7 @@ func TestReplicateSurvivesPrimaryRestart(t *testing.T) {
 	t.Logf("killed %d replicate sessions on the standby", n)
 	time.Sleep(4 * time.Second)
 	alive(t, run, "its standby sessions were killed")
-	l.wait(t, run)
-	r.waitCaughtUp(t, run, 60*time.Second)
-	r.compare(t, run)
-	if code := run.stop(t); code != 0 {
-		t.Errorf("replicate: exit %d after SIGTERM, want 0\n%s", code, run.stderr())
-	}
+	r.settle(t, run, l)
 }
 
 // TestReplicatePurgedStart starts a new stream at a position whose binlogs the primary has
@@ -241,4 +226,16 @@ func TestReplicateBadInputs(t *testing.T) {
 			t.Errorf("replicate: exit %d after SIGTERM, want 0\n%s", code, run.stderr())
 		}
 	})
+}
+
+// settle waits for the load to end and the standby to catch up, compares both sides
+// and stops replicate, which must exit 0.
+func (r *faultRig) settle(t *testing.T, run *bgRun, l *load) {
+	t.Helper()
+	l.wait(t, run)
+	r.waitCaughtUp(t, run, 60*time.Second)
+	r.compare(t, run)
+	if code := run.stop(t); code != 0 {
+		t.Errorf("replicate: exit %d after SIGTERM, want 0\n%s", code, run.stderr())
+	}
 }
