@@ -24,6 +24,7 @@ type executor struct {
 	chunk       int // bytes of statements per round trip
 	inTxn       bool
 	begin       bool // START TRANSACTION still to be sent with the next statements
+	compound    bool // the standby is MariaDB: chunks go as anonymous compound statements
 }
 
 // ensure opens the session and sets it up (applySession, READ COMMITTED unless the
@@ -38,10 +39,10 @@ func (x *executor) ensure(ctx context.Context) error {
 		return fmt.Errorf("apply: connect to the standby: %w", err)
 	}
 	var logBin int
-	var format string
+	var format, version string
 	var packet int64
-	if err := conn.QueryRowContext(ctx, "SELECT @@GLOBAL.log_bin, @@SESSION.binlog_format, @@max_allowed_packet").
-		Scan(&logBin, &format, &packet); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT @@GLOBAL.log_bin, @@SESSION.binlog_format, @@max_allowed_packet, @@version").
+		Scan(&logBin, &format, &packet, &version); err != nil {
 		conn.Close()
 		return fmt.Errorf("apply: read the standby session settings: %w", err)
 	}
@@ -63,6 +64,7 @@ func (x *executor) ensure(ctx context.Context) error {
 	if limit := int(packet) - 64<<10; limit > 0 && limit < x.chunk {
 		x.chunk = limit
 	}
+	x.compound = strings.Contains(strings.ToLower(version), "mariadb")
 	x.conn = conn
 	return nil
 }
@@ -103,16 +105,14 @@ func (x *executor) rollback(ctx context.Context) {
 // one alone when single is set (exact errors, serial mode). A failed count names
 // its transaction; a failed chunk the transactions it spans.
 func (x *executor) run(ctx context.Context, txns []*txn, single bool) error {
-	var text strings.Builder
 	var pending []stmt
-	first, last := "", ""
+	size := 0
 	flush := func() error {
 		if len(pending) == 0 && !x.begin {
 			return nil
 		}
-		err := x.execChecked(ctx, gtidRange(first, last), &text, pending)
-		text.Reset()
-		pending, first = pending[:0], ""
+		err := x.execChecked(ctx, pending, single)
+		pending, size = pending[:0], 0
 		return err
 	}
 	for _, t := range txns {
@@ -126,53 +126,90 @@ func (x *executor) run(ctx context.Context, txns []*txn, single bool) error {
 				}
 				continue
 			}
-			if len(pending) > 0 && (single || text.Len()+len(s.sql) > x.chunk) {
+			if len(pending) > 0 && (single || size+len(s.sql) > x.chunk) {
 				if err := flush(); err != nil {
 					return err
 				}
 			}
-			if text.Len() > 0 {
-				text.WriteString(";\n")
-			}
-			text.WriteString(s.sql)
 			s.gtid = t.gtid
 			pending = append(pending, s)
-			if first == "" {
-				first = t.gtid
-			}
-			last = t.gtid
+			size += len(s.sql) + 2
 		}
 	}
 	return flush()
 }
 
-func gtidRange(first, last string) string {
-	if first == last || first == "" {
+func gtidRange(stmts []stmt) string {
+	if len(stmts) == 0 {
+		return "(none)"
+	}
+	first, last := stmts[0].gtid, stmts[len(stmts)-1].gtid
+	if first == last {
 		return last
 	}
 	return first + ".." + last
 }
 
-// execChecked sends the statements in text (prefixed by START TRANSACTION when a
-// transaction is to begin) and compares each one's affected rows with its want.
-func (x *executor) execChecked(ctx context.Context, gtids string, text *strings.Builder, stmts []stmt) error {
-	q := text.String()
+// rowCheckSignal is the message of the SIGNAL a compound statement raises when a
+// statement did not affect its rows; the statement's index follows.
+const rowCheckSignal = "pilotlight row check "
+
+// execChecked sends stmts (after START TRANSACTION when a transaction is to begin)
+// in one round trip and checks that each one affected its want rows. On MariaDB the
+// statements travel as one anonymous compound statement that checks ROW_COUNT()
+// after each one and SIGNALs the first mismatch: one result instead of one per
+// statement. Elsewhere, and for savepoints, they travel as a multi-statement whose
+// results are checked here.
+func (x *executor) execChecked(ctx context.Context, stmts []stmt, single bool) error {
+	compound := x.compound && !single && len(stmts) > 1
+	for _, s := range stmts {
+		compound = compound && s.table != "" // savepoints stay outside stored-program rules
+	}
+	var b strings.Builder
 	skip := 0
+	if compound {
+		b.WriteString("BEGIN NOT ATOMIC\n")
+	}
 	if x.begin {
 		skip = 1
-		if q == "" {
-			q = "START TRANSACTION"
-		} else {
-			q = "START TRANSACTION;\n" + q
+		b.WriteString("START TRANSACTION")
+	}
+	for i, s := range stmts {
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+			b.WriteString(";\n")
+		}
+		b.WriteString(s.sql)
+		if compound {
+			b.WriteString(";\n")
+			if s.want >= 0 {
+				b.WriteString("IF ROW_COUNT() <> ")
+				b.WriteString(strconv.FormatInt(s.want, 10))
+				b.WriteString(" THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '" + rowCheckSignal)
+				b.WriteString(strconv.Itoa(i))
+				b.WriteString("'; END IF;\n")
+			}
 		}
 	}
-	counts, err := x.exec(ctx, q)
+	if compound {
+		b.WriteString("END")
+	}
+	counts, err := x.exec(ctx, b.String())
 	if err != nil {
-		return fmt.Errorf("apply transaction %s: %s: %w", gtids, describeStmts(stmts), err)
+		var me *mysql.MySQLError
+		if compound && errors.As(err, &me) && me.Number == 1644 && strings.HasPrefix(me.Message, rowCheckSignal) {
+			if i, perr := strconv.Atoi(strings.TrimPrefix(me.Message, rowCheckSignal)); perr == nil && i < len(stmts) {
+				s := stmts[i]
+				return fmt.Errorf("apply transaction %s: %s: %w: it did not affect exactly %d rows", s.gtid, s.describe(), ErrDiverged, s.want)
+			}
+		}
+		return fmt.Errorf("apply transaction %s: %s: %w", gtidRange(stmts), describeStmts(stmts), err)
 	}
 	x.begin = false
+	if compound {
+		return nil // every count was checked by the server
+	}
 	if len(counts) != len(stmts)+skip {
-		return fmt.Errorf("apply transaction %s: %d results for %d statements", gtids, len(counts), len(stmts)+skip)
+		return fmt.Errorf("apply transaction %s: %d results for %d statements", gtidRange(stmts), len(counts), len(stmts)+skip)
 	}
 	for i, s := range stmts {
 		if n := counts[i+skip]; s.want >= 0 && n != s.want {
