@@ -65,7 +65,8 @@ type Manifest struct {
 	GTIDSet       string    `json:"gtid_set"` // in the source flavor's own syntax; may be "" on a server that never wrote a GTID
 	BinlogFile    string    `json:"binlog_file,omitempty"`
 	BinlogPos     uint64    `json:"binlog_pos,omitempty"`
-	Consistency   string    `json:"consistency"` // one of the Method constants
+	Consistency   string    `json:"consistency"`      // one of the Method constants
+	Stream        string    `json:"stream,omitempty"` // standby-checkpoint: the pilotlight replicate stream whose checkpoint gave gtid_set
 	Started       time.Time `json:"started"`
 	Finished      time.Time `json:"finished"`
 	Threads       int       `json:"threads"`
