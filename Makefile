@@ -10,7 +10,7 @@ BIN     ?= bin/pilotlight
 RIG     := $(GO) run ./internal/testenv/rig
 TESTFLAGS ?= -race -count=1 -timeout 45m
 
-.PHONY: all build deps fmt-check vet test bench bench-sink-cp bench-replicate demo rig rig-down clean
+.PHONY: all build deps fmt-check vet test bench bench-sink-cp bench-replicate bench-snapshot demo rig rig-down clean
 
 all: build
 
@@ -43,12 +43,16 @@ test: deps fmt-check vet
 bench: deps build
 	bash internal/bench/sink_cp.sh
 	bash internal/bench/replicate.sh
+	bash internal/bench/snapshot.sh
 
 bench-sink-cp: deps build
 	bash internal/bench/sink_cp.sh
 
 bench-replicate: deps build
 	bash internal/bench/replicate.sh
+
+bench-snapshot: deps build
+	bash internal/bench/snapshot.sh
 
 # A primary and a standby on free loopback ports, a sample shop database, pilotlight replicate
 # with writes going on and pilotlight status every few seconds; Ctrl-C stops everything.

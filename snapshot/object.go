@@ -28,7 +28,7 @@ type objectWriter struct {
 func newObjectWriter(sink sinks.Sink, dir string, seal Sealer) (*objectWriter, error) {
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
-		zstd.WithEncoderConcurrency(1), // the workers are the parallelism
+		zstd.WithEncoderConcurrency(2), // compress while the next rows are read
 		zstd.WithWindowSize(1<<20),
 		zstd.WithEncoderCRC(true))
 	if err != nil {

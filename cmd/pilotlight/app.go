@@ -24,6 +24,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitUsage       = 2
+	exitBusy        = 75 // EX_TEMPFAIL: another run holds the lock; try later
 	exitInterrupted = 130
 )
 
@@ -72,6 +73,10 @@ func run(args []string, s streams, lookup func(string) (string, bool)) int {
 		return exitInterrupted
 	}
 	fmt.Fprintln(s.err, "pilotlight: "+redact.String(err.Error(), a.secrets...))
+	var be busyError
+	if errors.As(err, &be) {
+		return exitBusy
+	}
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		fmt.Fprintln(s.err, "Run 'pilotlight --help' or add --help to the command for usage.")
@@ -122,7 +127,8 @@ snapshots streamed to S3, GCS and Azure Blob, restore and cutover.
 Configuration comes from pilotlight.yaml (--config or $PILOTLIGHT_CONFIG);
 every setting can also be given as a flag, and flags win.
 
-Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
+Exit codes: 0 success, 1 failure, 2 usage error, 75 another run holds the lock
+(snapshot), 130 interrupted.`,
 		Example: `  pilotlight sink check s3://backups/orders?region=eu-west-1
   pilotlight sink cp dump.sql.zst gs://dr-bucket/manual/dump.sql.zst
   pilotlight config check --config /etc/pilotlight/pilotlight.yaml`,

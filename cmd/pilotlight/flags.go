@@ -37,6 +37,11 @@ func applyFlags(cmd *cobra.Command, cfg *config.Config) error {
 	if err != nil {
 		return usageError{err}
 	}
-	// Commands without these flags are unaffected (Changed is false).
+	// Commands without these flags are unaffected (Changed is false). The
+	// snapshot command has flags of the same names (--source, --include)
+	// that mean its own settings.
+	if cmd.Annotations["flags"] == "snapshot" {
+		return applySnapshotFlags(cmd, &cfg.Snapshot)
+	}
 	return applyReplicationFlags(cmd, &cfg.Replication)
 }

@@ -14,6 +14,7 @@ type Config struct {
 	Log         Log         `yaml:"log"`
 	Storage     Storage     `yaml:"storage"`
 	Replication Replication `yaml:"replication"`
+	Snapshot    Snapshot    `yaml:"snapshot"`
 }
 
 // Log configures log output (to stderr).
@@ -53,6 +54,7 @@ func Default() Config {
 			Retry:       Retry{Attempts: 5, MinBackoff: 200 * time.Millisecond, MaxBackoff: 10 * time.Second},
 		},
 		Replication: defaultReplication(),
+		Snapshot:    defaultSnapshot(),
 	}
 }
 
@@ -99,5 +101,6 @@ func (c Config) Validate() error {
 		}
 	}
 	c.Replication.validate(&errs)
+	c.Snapshot.validate(&errs)
 	return errs.err()
 }

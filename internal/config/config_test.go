@@ -61,7 +61,7 @@ func TestEmptyFileKeepsDefaults(t *testing.T) {
 }
 
 func TestUnknownKeysNamedWithLine(t *testing.T) {
-	doc := "log:\n  level: info\nstorage:\n  partsize: 8MiB\n  retry:\n    attemps: 3\nsnapshot: {}\n"
+	doc := "log:\n  level: info\nstorage:\n  partsize: 8MiB\n  retry:\n    attemps: 3\nsnapshots: {}\n"
 	cfg := Default()
 	err := Parse([]byte(doc), &cfg, env(nil))
 	var ce *Errors
@@ -72,7 +72,7 @@ func TestUnknownKeysNamedWithLine(t *testing.T) {
 	for _, want := range []string{
 		"line 4: storage.partsize is not a known setting in storage (known: concurrency, part_size, retry, sinks)",
 		"line 6: storage.retry.attemps is not a known setting in storage.retry",
-		"line 7: snapshot is not a known setting at the top level",
+		"line 7: snapshots is not a known setting at the top level",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)

@@ -16,6 +16,7 @@ func (c Config) Redacted() Config {
 		out.Storage.Sinks[i] = redact.URL(u)
 	}
 	out.Replication = c.Replication.redacted()
+	out.Snapshot = c.Snapshot.redacted()
 	return out
 }
 

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pilotlight-dr/pilotlight/internal/config"
+	"github.com/pilotlight-dr/pilotlight/internal/progress"
+	"github.com/pilotlight-dr/pilotlight/sinks"
+	"github.com/pilotlight-dr/pilotlight/sinks/backends"
+	"github.com/pilotlight-dr/pilotlight/snapshot"
+)
+
+// snapshotFlags adds the snapshot settings (they override the config's
+// snapshot section).
+func snapshotFlags(fs *pflag.FlagSet) {
+	d := config.Default().Snapshot
+	fs.String("source", "", "server to snapshot, mysql://user:password@host:3306/ (config snapshot.source)")
+	fs.StringArray("to", nil, "sink URL to write to; repeat for several at once (config snapshot.to, default storage.sinks)")
+	fs.Int("threads", d.Threads, "parallel reader sessions (config snapshot.threads)")
+	chunk := d.ChunkSize
+	fs.Var(&chunk, "chunk-size", "target size of one chunk of rows, as SQL (config snapshot.chunk_size)")
+	fs.StringArray("include", nil, "snapshot only tables matching this db.table shell pattern, e.g. 'shop.*' (repeatable; config snapshot.include)")
+	fs.StringArray("exclude", nil, "skip tables matching this db.table shell pattern; wins over --include (repeatable; config snapshot.exclude)")
+	fs.String("consistency", d.Consistency, "auto, standby-checkpoint, lock-free-binlog-snapshot or flush-tables-read-lock (config snapshot.consistency)")
+	fs.String("stream", "", "standby-checkpoint: the replicate stream whose checkpoint to read, when the standby holds several (config snapshot.stream)")
+	fs.Duration("lock-timeout", d.LockTimeout, "longest wait of FLUSH TABLES WITH READ LOCK behind running statements (config snapshot.lock_timeout)")
+	fs.String("encrypt-key-file", "", "encrypt every object with this AES-256 key (32 bytes, hex or base64); the buckets hold only ciphertext (config snapshot.encrypt_key_file)")
+}
+
+// applySnapshotFlags copies every snapshot flag the user set over s.
+func applySnapshotFlags(cmd *cobra.Command, s *config.Snapshot) error {
+	fs := cmd.Flags()
+	var err error
+	set := func(name string, fn func() error) {
+		if err == nil && fs.Changed(name) {
+			err = fn()
+		}
+	}
+	set("source", func() error { s.Source, err = fs.GetString("source"); return err })
+	set("to", func() error { s.To, err = fs.GetStringArray("to"); return err })
+	set("threads", func() error { s.Threads, err = fs.GetInt("threads"); return err })
+	set("chunk-size", func() error {
+		s.ChunkSize, err = config.ParseByteSize(fs.Lookup("chunk-size").Value.String())
+		return err
+	})
+	set("include", func() error { s.Include, err = fs.GetStringArray("include"); return err })
+	set("exclude", func() error { s.Exclude, err = fs.GetStringArray("exclude"); return err })
+	set("consistency", func() error { s.Consistency, err = fs.GetString("consistency"); return err })
+	set("stream", func() error { s.Stream, err = fs.GetString("stream"); return err })
+	set("lock-timeout", func() error { s.LockTimeout, err = fs.GetDuration("lock-timeout"); return err })
+	set("encrypt-key-file", func() error { s.EncryptKeyFile, err = fs.GetString("encrypt-key-file"); return err })
+	if err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// snapshotPartSize is the part / block size of snapshot uploads: S3's
+// minimum, since a snapshot runs many uploads at once (one per worker and
+// sink) and their buffers are what its memory is made of.
+const snapshotPartSize = 5 << 20
+
+// openSnapshotSinks opens every destination for a snapshot with threads
+// workers: uploads run one part at a time each (the workers are the
+// parallelism), and the soft memory limit covers every upload's buffers, so
+// peak memory stays bounded whatever the database size.
+func (a *app) openSnapshotSinks(ctx context.Context, urls []string, threads int) (sinks.Sink, error) {
+	st := a.cfg.Storage
+	part := min(int64(st.PartSize), snapshotPartSize)
+	var opened []sinks.Sink
+	for _, u := range urls {
+		s, err := backends.Open(ctx, u, sinks.Options{Logger: a.log, PartSize: part, Concurrency: 1},
+			sinks.RetryPolicy{Attempts: st.Retry.Attempts, MinBackoff: st.Retry.MinBackoff, MaxBackoff: st.Retry.MaxBackoff, Logger: a.log})
+		if err != nil {
+			for _, o := range opened {
+				_ = o.Close()
+			}
+			return nil, err
+		}
+		opened = append(opened, s)
+	}
+	if v, ok := a.lookup("GOMEMLIMIT"); !ok || v == "" {
+		puts := int64(threads + 1) // the workers and the schema writer
+		debug.SetMemoryLimit(puts*int64(len(opened))*2*part + puts*4<<20 + 64<<20)
+	}
+	return sinks.Fanout(opened...), nil
+}
+
+// snapshotProgress shows tables, rows, bytes, throughput and ETA: a live
+// line on a terminal, a log line every 15 s otherwise. The returned func
+// stops it.
+func (a *app) snapshotProgress(ctx context.Context, p *snapshot.Progress, start time.Time) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	tty := progress.IsTerminal(a.err)
+	every := 15 * time.Second
+	if tty {
+		every = time.Second
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			r := p.Read()
+			el := time.Since(start)
+			eta := "?"
+			if r.Rows > 0 && r.RowsEstimate > r.Rows {
+				eta = (time.Duration(float64(el) * float64(r.RowsEstimate-r.Rows) / float64(r.Rows))).Round(time.Second).String()
+			} else if r.Rows > 0 {
+				eta = "soon"
+			}
+			rate := progress.Bytes(int64(progress.Rate(r.RawBytes, el)))
+			if tty {
+				fmt.Fprintf(a.err, "\rtables %d/%d  rows %d/~%d  %s SQL -> %s stored  %s/s  ETA %s   ", r.TablesDone, r.TablesTotal,
+					r.Rows, r.RowsEstimate, progress.Bytes(r.RawBytes), progress.Bytes(r.StoredBytes), rate, eta)
+				continue
+			}
+			a.log.InfoContext(ctx, "snapshot progress", slog.Int64("tables_done", r.TablesDone), slog.Int64("tables", r.TablesTotal),
+				slog.Int64("rows", r.Rows), slog.Int64("rows_estimate", r.RowsEstimate), slog.Int64("raw_bytes", r.RawBytes),
+				slog.Int64("stored_bytes", r.StoredBytes), slog.String("eta", eta))
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+		if tty {
+			fmt.Fprint(a.err, "\r\033[K")
+		}
+	}
+}
