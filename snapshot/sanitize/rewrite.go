@@ -20,6 +20,7 @@ func (f *filter) rewrite(kind stmtKind, ended bool) error {
 		w1, w2 := z.next(), z.next()
 		what := strings.ToUpper(string(body[w1.start:w1.end]) + " " + string(body[w2.start:w2.end]))
 		f.removed(what, body)
+		f.dropLineEnd = true
 		return nil
 	}
 	e := editSet(body)
@@ -49,15 +50,14 @@ func (f *filter) write(p []byte) error {
 	return nil
 }
 
-// removed records a removal; a whole statement removed takes its line end
-// with it.
+// removed records a removal. (A whole statement removed takes its line end
+// with it: dropLineEnd.)
 func (f *filter) removed(what string, text []byte) {
 	one := strings.Join(strings.Fields(string(text)), " ")
 	if len(one) > 200 {
 		one = one[:200] + "..."
 	}
 	f.rep.Removed = append(f.rep.Removed, Removal{What: what, Statement: one, Offset: f.heldAt})
-	f.dropLineEnd = true
 	if f.opt.Logger != nil {
 		f.opt.Logger.Debug("statement removed", slog.String("what", what), slog.String("statement", one), slog.Int64("offset", f.heldAt))
 	}

@@ -109,13 +109,13 @@ func (f *filter) trivia() error {
 			f.pos++
 			continue
 		case c == '#' || c == '-' && len(b) > 1 && b[1] == '-' && (len(b) == 2 || b[2] <= ' '):
-			f.lex.st = stLineComment
+			f.lex.st, f.lex.openAt = stLineComment, f.offset()
 		case c == '/' && len(b) > 1 && b[1] == '*' && versionedOpener(b, 0) == 0 && !(len(b) > 3 && b[2] == 'M' && b[3] == '!'):
-			f.lex.st, f.pos = stBlockComment, f.pos+2
+			f.lex.st, f.lex.openAt = stBlockComment, f.offset()
+			f.pos += 2
 		default:
 			return nil
 		}
-		f.lex.openAt = f.offset()
 		if err := f.skipComment(); err != nil {
 			return err
 		}
