@@ -82,7 +82,7 @@ func TestSanitizeStatements(t *testing.T) {
 			"SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'aaaaaaaa-1111-11ef-8a4e-0a5c3f7e9b21:1-5,\nbbbbbbbb-2222-11ef-9d3f-0e8b2a6c4d10:1-10,\ncccccccc-3333-11ef-b7a8-02c4e1f0a9d3:1-3';\n\nCREATE TABLE t (a int);\n",
 		want:    "/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;\n\n--\n-- GTID state at the beginning of the backup \n--\n\n\nCREATE TABLE t (a int);\n",
 		removed: []string{"SQL_LOG_BIN", "SQL_LOG_BIN", "GTID_PURGED"},
-		gtids: []GTID{{"GTID_PURGED", "aaaaaaaa-1111-11ef-8a4e-0a5c3f7e9b21:1-5,bbbbbbbb-2222-11ef-9d3f-0e8b2a6c4d10:1-10,cccccccc-3333-11ef-b7a8-02c4e1f0a9d3:1-3"}},
+		gtids:   []GTID{{"GTID_PURGED", "aaaaaaaa-1111-11ef-8a4e-0a5c3f7e9b21:1-5,bbbbbbbb-2222-11ef-9d3f-0e8b2a6c4d10:1-10,cccccccc-3333-11ef-b7a8-02c4e1f0a9d3:1-3"}},
 	}, {
 		name:    "mysqldump 5.7 GTID_PURGED and the restore at the end",
 		in:      "SET @@GLOBAL.GTID_PURGED='466f1ddc-8076-11e9-ace2-42010aa6000e:1-1564788';\nINSERT INTO t VALUES (1);\nSET @@SESSION.SQL_LOG_BIN = @MYSQLDUMP_TEMP_LOG_BIN;\n/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n",
@@ -123,9 +123,9 @@ func TestSanitizeStatements(t *testing.T) {
 		in:   "SET @sql_log_bin = 1, @gtid_purged = 'x';\nSET @s = 'SET @@GLOBAL.GTID_PURGED=''x'';';\nSELECT @@GLOBAL.GTID_PURGED;\n",
 		want: "SET @sql_log_bin = 1, @gtid_purged = 'x';\nSET @s = 'SET @@GLOBAL.GTID_PURGED=''x'';';\nSELECT @@GLOBAL.GTID_PURGED;\n",
 	}, {
-		name: "comments with quotes do not open strings",
-		in:   "-- it's a comment\n# and it's another\n/* it's a third */ SET @@SESSION.SQL_LOG_BIN=0;\nSELECT 1--1, 'a' /* x' */;\nSET @@SESSION.SQL_LOG_BIN=1;",
-		want: "-- it's a comment\n# and it's another\n/* it's a third */ SELECT 1--1, 'a' /* x' */;\n",
+		name:    "comments with quotes do not open strings",
+		in:      "-- it's a comment\n# and it's another\n/* it's a third */ SET @@SESSION.SQL_LOG_BIN=0;\nSELECT 1--1, 'a' /* x' */;\nSET @@SESSION.SQL_LOG_BIN=1;",
+		want:    "-- it's a comment\n# and it's another\n/* it's a third */ SELECT 1--1, 'a' /* x' */;\n",
 		removed: []string{"SQL_LOG_BIN", "SQL_LOG_BIN"},
 	}, {
 		name: "definers on every kind of object, mysqldump's forms",
@@ -149,14 +149,14 @@ func TestSanitizeStatements(t *testing.T) {
 		want: bq("INSERT INTO ~t~ VALUES (1,'SET @@GLOBAL.GTID_PURGED=\\'x\\';\\nSET @@SESSION.SQL_LOG_BIN= 0;'),(2,'\\\\'),(3,\"DEFINER=~root~@~localhost~ \\\";\\nCHANGE MASTER TO x;\"),(4,'it''s;'),(5,_binary '\\0\\'\\\\;*/--');\n" +
 			"INSERT INTO ~we;ird~ VALUES (-1,'-- x'),(--2\n3,'# y');\n"),
 	}, {
-		name: "a UTF-8 byte order mark and CRLF line ends",
-		in:   "\xef\xbb\xbf-- dump\r\nSET @@SESSION.SQL_LOG_BIN= 0;\r\nSELECT 1;\r\n",
-		want: "\xef\xbb\xbf-- dump\r\nSELECT 1;\r\n",
+		name:    "a UTF-8 byte order mark and CRLF line ends",
+		in:      "\xef\xbb\xbf-- dump\r\nSET @@SESSION.SQL_LOG_BIN= 0;\r\nSELECT 1;\r\n",
+		want:    "\xef\xbb\xbf-- dump\r\nSELECT 1;\r\n",
 		removed: []string{"SQL_LOG_BIN"},
 	}, {
-		name: "the last statement has no delimiter",
-		in:   "SELECT 1;\nSET @@SESSION.SQL_LOG_BIN= 0",
-		want: "SELECT 1;\n",
+		name:    "the last statement has no delimiter",
+		in:      "SELECT 1;\nSET @@SESSION.SQL_LOG_BIN= 0",
+		want:    "SELECT 1;\n",
 		removed: []string{"SQL_LOG_BIN"},
 	}}
 	for _, c := range cases {

@@ -114,7 +114,7 @@ func checksum(t *testing.T, db *sql.DB, table string) string {
 	t.Helper()
 	var name string
 	var sum sql.NullString
-	if err := db.QueryRow("CHECKSUM TABLE " + table).Scan(&name, &sum); err != nil {
+	if err := db.QueryRow("CHECKSUM TABLE "+table).Scan(&name, &sum); err != nil {
 		t.Fatalf("CHECKSUM TABLE %s: %v", table, err)
 	}
 	if !sum.Valid {
