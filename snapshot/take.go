@@ -125,17 +125,25 @@ func (d *dumper) note(key string) {
 	d.mu.Unlock()
 }
 
-// removeStored deletes every object this snapshot stored (best effort: what
-// remains is an incomplete directory without a manifest, which no command
-// lists and prune removes).
+// removeStored deletes every object this snapshot stored (best effort: a
+// sink that is down keeps an incomplete directory without a manifest, which
+// no command lists and prune removes).
 func (d *dumper) removeStored(ctx context.Context) {
 	d.mu.Lock()
 	keys := d.stored
 	d.mu.Unlock()
+	failed := 0
+	var last error
 	for _, k := range keys {
 		if err := d.o.Sink.Delete(ctx, d.dir+k); err != nil {
-			d.o.Logger.WarnContext(ctx, "could not remove an object of the failed snapshot", slog.String("key", d.dir+k), slog.Any("error", err))
+			failed++
+			last = err
 		}
+	}
+	if failed > 0 {
+		d.o.Logger.WarnContext(ctx, "could not remove every object of the failed snapshot; they are an incomplete directory "+
+			"without a manifest, invisible to every command, which 'pilotlight snapshot prune' removes",
+			slog.String("dir", d.dir), slog.Int("objects", failed), slog.Any("error", last))
 	}
 }
 
