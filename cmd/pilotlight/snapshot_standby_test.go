@@ -94,7 +94,7 @@ func TestSnapshotOfStandbyReadsTheCheckpoint(t *testing.T) {
 	snapLoad(t, s, m, target.MySQLServer)
 	tdb := statusOpen(t, target.DSN(""), nil)
 	var n, maxID int
-	if err := tdb.QueryRow("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM " + r.schema + ".t").Scan(&n, &maxID); err != nil {
+	if err := tdb.QueryRow("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM "+r.schema+".t").Scan(&n, &maxID); err != nil {
 		t.Fatal(err)
 	}
 	if n != want || maxID != want {
