@@ -31,4 +31,3 @@ func TestSnapshotMemoryIsBounded(t *testing.T) {
 		t.Errorf("peak RSS %d MiB, want under 256 MiB", r.maxRSSKiB/1024)
 	}
 }
-
