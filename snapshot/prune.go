@@ -113,17 +113,39 @@ type IncompleteDecision struct {
 func PlanIncomplete(inc []Incomplete, now time.Time, after time.Duration) []IncompleteDecision {
 	out := make([]IncompleteDecision, len(inc))
 	for i, d := range inc {
-		age := now.Sub(d.LastWrite).Round(time.Minute)
+		age := Age(now.Sub(d.LastWrite))
 		out[i] = IncompleteDecision{Incomplete: d}
 		switch {
 		case d.Time.IsZero():
 			out[i].Reason = "not a snapshot id: left alone"
 		case now.Sub(d.LastWrite) > after:
 			out[i].Remove = true
-			out[i].Reason = fmt.Sprintf("no manifest, last write %s ago (over %s): a failed snapshot", age, after)
+			out[i].Reason = fmt.Sprintf("no manifest, last write %s ago (over %s): a failed snapshot", age, Age(after))
 		default:
 			out[i].Reason = fmt.Sprintf("no manifest, last write %s ago: may still be running", age)
 		}
 	}
 	return out
+}
+
+// Age formats a duration for people: "40s", "12m", "5h10m", "3d4h".
+func Age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		h := int(d.Hours())
+		if m := int(d.Minutes()) % 60; m != 0 {
+			return fmt.Sprintf("%dh%dm", h, m)
+		}
+		return fmt.Sprintf("%dh", h)
+	default:
+		days, h := int(d.Hours())/24, int(d.Hours())%24
+		if h != 0 {
+			return fmt.Sprintf("%dd%dh", days, h)
+		}
+		return fmt.Sprintf("%dd", days)
+	}
 }

@@ -20,7 +20,8 @@ var ErrCompleted = errors.New("snapshot: completed meanwhile")
 // from then on the snapshot does not exist for any command even if the rest
 // fails half-way, then every object under its directory (listed, not taken
 // from the manifest, so that strays go too). It returns the number of
-// objects removed. Running it again finishes an interrupted removal.
+// objects removed. When it fails half-way, what is left is an incomplete
+// snapshot: DeleteIncomplete (or a later prune) finishes the removal.
 func DeleteSnapshot(ctx context.Context, s sinks.Sink, id string) (int, error) {
 	if err := checkID(id); err != nil {
 		return 0, err
@@ -98,7 +99,7 @@ feed:
 	close(next)
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return done, fmt.Errorf("snapshot %s: %d of %d objects removed: %w; run prune again to finish", id, done, len(keys), err)
+		return done, fmt.Errorf("snapshot %s: %d of %d objects removed: %w; it has no manifest any more, so nothing will use it, and a later prune removes the rest as an incomplete snapshot", id, done, len(keys), err)
 	}
 	return done, nil
 }

@@ -124,7 +124,7 @@ func TestPlanIncomplete(t *testing.T) {
 			t.Errorf("%s: remove=%v (%s), want %v", d.ID, d.Remove, d.Reason, want[i])
 		}
 	}
-	if !strings.Contains(ds[0].Reason, "47h0m0s ago") || !strings.Contains(ds[1].Reason, "may still be running") ||
+	if !strings.Contains(ds[0].Reason, "47h ago (over 24h)") || !strings.Contains(ds[1].Reason, "may still be running") ||
 		!strings.Contains(ds[3].Reason, "not a snapshot id") {
 		t.Errorf("reasons: %q / %q / %q", ds[0].Reason, ds[1].Reason, ds[3].Reason)
 	}
@@ -141,5 +141,16 @@ func TestDeleteRefusesForeignDirectories(t *testing.T) {
 	}
 	if errors.Is(ErrCompleted, ErrNotFound) {
 		t.Fatal("sentinels overlap")
+	}
+}
+
+func TestAge(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 59 * time.Second: "59s", 90 * time.Second: "1m", 5*time.Hour + 10*time.Minute: "5h10m",
+		24 * time.Hour: "24h", 50 * time.Hour: "2d2h", 72 * time.Hour: "3d",
+	} {
+		if got := Age(d); got != want {
+			t.Errorf("Age(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -12,11 +12,20 @@ import (
 // Latest names the newest good snapshot wherever an id is expected.
 const Latest = "latest"
 
-// notFound is ErrNotFound with a message of its own that says what exists.
-type notFound struct{ msg string }
+// kindError is a message of its own that tests as one of the sentinels
+// (errors.Is) without repeating the sentinel's text.
+type kindError struct {
+	kind error
+	msg  string
+}
 
-func (e *notFound) Error() string { return e.msg }
-func (e *notFound) Unwrap() error { return ErrNotFound }
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// notFound is ErrNotFound with a message that says what exists.
+func notFound(format string, args ...any) error {
+	return &kindError{kind: ErrNotFound, msg: fmt.Sprintf(format, args...)}
+}
 
 // Load returns the manifest of snapshot id on s. id is a full id, "latest"
 // (the newest snapshot with a valid manifest), or a prefix or the random
@@ -28,7 +37,7 @@ func Load(ctx context.Context, s sinks.Sink, id string) (*Manifest, error) {
 	id = strings.TrimSpace(id)
 	switch {
 	case id == "":
-		return nil, &notFound{msg: "no snapshot id given: use an id from `pilotlight snapshot ls` or latest"}
+		return nil, notFound("no snapshot id given: use an id from `pilotlight snapshot ls`, or latest")
 	case id == Latest:
 		c, err := Scan(ctx, s)
 		if err != nil {
@@ -37,9 +46,9 @@ func Load(ctx context.Context, s sinks.Sink, id string) (*Manifest, error) {
 		if e, ok := c.Newest(); ok {
 			return e.Manifest, nil
 		}
-		return nil, &notFound{msg: fmt.Sprintf("no good snapshot on %s%s", s, describe(c))}
+		return nil, notFound("no good snapshot on %s%s", s, describe(c))
 	case strings.ContainsAny(id, "/\\") || id == "." || id == "..":
-		return nil, &notFound{msg: fmt.Sprintf("%q is not a snapshot id (ids look like 20261201T104128Z-3f9a1c2e)", id)}
+		return nil, notFound("%q is not a snapshot id (ids look like 20261201T104128Z-3f9a1c2e)", id)
 	}
 	m, err := readManifest(ctx, s, id)
 	if err == nil || !errors.Is(err, sinks.ErrNotExist) {
@@ -65,15 +74,15 @@ func Load(ctx context.Context, s sinks.Sink, id string) (*Manifest, error) {
 		for i, e := range match {
 			ids[i] = e.ID
 		}
-		return nil, &notFound{msg: fmt.Sprintf("%q matches %d snapshots on %s: %s; give more of the id", id, len(match), s, list(ids, 5))}
+		return nil, notFound("%q matches %d snapshots on %s: %s; give more of the id", id, len(match), s, list(ids, 5))
 	}
 	for _, inc := range c.Incomplete {
 		if inc.ID == id {
-			return nil, &notFound{msg: fmt.Sprintf("snapshot %s on %s has no manifest: it is still being written, or it failed (%d objects, last written %s)",
-				id, s, inc.Objects, inc.LastWrite.UTC().Format("2006-01-02 15:04:05 UTC"))}
+			return nil, notFound("snapshot %s on %s has no manifest: it is still being written, or it failed (%d objects, last written %s)",
+				id, s, inc.Objects, inc.LastWrite.UTC().Format("2006-01-02 15:04:05 UTC"))
 		}
 	}
-	return nil, &notFound{msg: fmt.Sprintf("no snapshot %s on %s%s", id, s, describe(c))}
+	return nil, notFound("no snapshot %s on %s%s", id, s, describe(c))
 }
 
 // describe says what the sink holds, for a not-found message.

@@ -67,7 +67,7 @@ func CheckKey(m *Manifest, key *seal.Key) error {
 	case c.Algorithm != seal.Algorithm:
 		return fmt.Errorf("snapshot %s is encrypted with %s, which this pilotlight does not know (it reads %s): upgrade pilotlight", m.ID, c.Algorithm, seal.Algorithm)
 	case key == nil || !key.Valid():
-		return fmt.Errorf("%w: snapshot %s is encrypted (key id %s)", ErrKeyRequired, m.ID, c.KeyID)
+		return &kindError{kind: ErrKeyRequired, msg: fmt.Sprintf("snapshot %s is encrypted (key id %s) and no key was given", m.ID, c.KeyID)}
 	case key.ID() != c.KeyID:
 		return &seal.WrongKeyError{Have: key.ID(), Need: c.KeyID}
 	}
