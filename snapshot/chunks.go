@@ -122,66 +122,15 @@ func dumpChunk(ctx context.Context, c *sql.Conn, job chunkJob, w *bufio.Writer, 
 	if len(t.key) > 0 {
 		q += " ORDER BY " + columnList(t.key)
 	}
-	rows, err := c.QueryContext(ctx, q)
-	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", t.qualified(), err)
-	}
-	defer rows.Close()
 	kinds := make([]int, len(t.columns))
 	for i, col := range t.columns {
 		kinds[i] = col.kind()
 	}
-	vals := make([]sql.RawBytes, len(t.columns))
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	iw := newInsertWriter(w, "INSERT INTO "+quoteIdent(t.name)+" ("+cols+") VALUES\n", kinds, onRows)
+	if err := queryRaw(ctx, c, q, iw.add); err != nil {
+		return iw.rows, fmt.Errorf("read %s: %w", t.qualified(), explainRead(err))
 	}
-	head := "INSERT INTO " + quoteIdent(t.name) + " (" + cols + ") VALUES\n"
-	stmt := make([]byte, 0, maxStatement+64<<10)
-	var n, pending int64
-	flush := func() error {
-		if len(stmt) == 0 {
-			return nil
-		}
-		stmt = append(stmt, ";\n"...)
-		_, err := w.Write(stmt)
-		onRows(pending, int64(len(stmt)))
-		stmt, pending = stmt[:0], 0
-		return err
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return n, fmt.Errorf("read %s: %w", t.qualified(), err)
-		}
-		if len(stmt) == 0 {
-			stmt = append(stmt, head...)
-		} else {
-			stmt = append(stmt, ",\n"...)
-		}
-		stmt = append(stmt, '(')
-		for i, v := range vals {
-			if i > 0 {
-				stmt = append(stmt, ',')
-			}
-			if v == nil {
-				stmt = append(stmt, "NULL"...)
-				continue
-			}
-			stmt = appendValue(stmt, v, kinds[i])
-		}
-		stmt = append(stmt, ')')
-		n++
-		pending++
-		if len(stmt) >= maxStatement {
-			if err := flush(); err != nil {
-				return n, err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("read %s: %w", t.qualified(), explainRead(err))
-	}
-	return n, flush()
+	return iw.rows, iw.flush()
 }
 
 // planChunks cuts table t into key ranges of about chunkSize bytes and sends

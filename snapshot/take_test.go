@@ -29,7 +29,8 @@ var tkFidelityDDL = []string{
 		"(3, 0, '0.0000000001', X'0000000000000000', 3.4028234e38, -2.2250738585072014e-308, b'0', 'x', '', 'it''s a \\\\ \\n'), " +
 		"(4, 1, '1', X'01', 1.17549435e-38, 1.7976931348623157e308, b'1111111111', 'y', 'p,q,r', ''), " +
 		"(5, 2, '2', X'02', 0.3, 0.30000000000000004, NULL, NULL, NULL, NULL), " +
-		"(6, 3, '3', X'03', -1.5e-7, 123456789.123456789, NULL, NULL, NULL, NULL)",
+		"(6, 3, '3', X'03', -1.5e-7, 123456789.123456789, NULL, NULL, NULL, NULL), " +
+		"(7, 4, '-0.5', X'04', -0e0, -0e0, NULL, NULL, NULL, NULL)",
 	"INSERT INTO fid.np VALUES (1, 'x', X'00'), (1, 'x', X'00'), (2, NULL, NULL), (NULL, '', '')",
 	"INSERT INTO fid.bk VALUES (X'6162000000000000', 1), (X'6100000000000000', 2), (X'0000000000000000', 3)",
 	"INSERT INTO fid.ck VALUES ('a', 1, 'x'), ('A', 2, 'y'), ('é', 1, 'z'), ('b', 0, REPEAT('w', 1000))",
@@ -100,7 +101,7 @@ func TestTakeFidelity(t *testing.T) {
 			}
 		}
 	}
-	if want := int64(6 + 4 + 3 + 4 + 2 + 2); rows != want || m.Rows() != want {
+	if want := int64(7 + 4 + 3 + 4 + 2 + 2); rows != want || m.Rows() != want {
 		t.Errorf("manifest rows %d (Rows() %d), want %d", rows, m.Rows(), want)
 	}
 }
