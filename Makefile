@@ -10,7 +10,7 @@ BIN     ?= bin/pilotlight
 RIG     := $(GO) run ./internal/testenv/rig
 TESTFLAGS ?= -race -count=1 -timeout 45m
 
-.PHONY: all build deps fmt-check vet test bench bench-sink-cp bench-replicate bench-snapshot demo rig rig-down clean
+.PHONY: all build deps fmt-check vet test bench bench-sink-cp bench-replicate bench-sanitize bench-snapshot demo rig rig-down clean
 
 all: build
 
@@ -43,6 +43,7 @@ test: deps fmt-check vet
 bench: deps build
 	bash internal/bench/sink_cp.sh
 	bash internal/bench/replicate.sh
+	bash internal/bench/sanitize.sh
 	bash internal/bench/snapshot.sh
 
 bench-sink-cp: deps build
@@ -50,6 +51,9 @@ bench-sink-cp: deps build
 
 bench-replicate: deps build
 	bash internal/bench/replicate.sh
+
+bench-sanitize: deps build
+	bash internal/bench/sanitize.sh
 
 bench-snapshot: deps build
 	bash internal/bench/snapshot.sh
