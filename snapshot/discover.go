@@ -156,7 +156,7 @@ func describeColumns(ctx context.Context, db *sql.DB, tables []*tableInfo) error
 			return fmt.Errorf("list columns: %w", err)
 		}
 		t := byName[s+"\x00"+tn]
-		if t == nil || strings.Contains(strings.ToUpper(extra), "GENERATED") {
+		if t == nil || isGenerated(extra) {
 			continue
 		}
 		t.columns = append(t.columns, column{name: name, dataType: dt, charset: cs})
@@ -171,7 +171,7 @@ func describeKeys(ctx context.Context, db *sql.DB, tables []*tableInfo) error {
 	rows, err := db.QueryContext(ctx, "SELECT s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME, s.COLUMN_NAME, c.IS_NULLABLE, c.COLUMN_TYPE "+
 		"FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c "+
 		"ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME "+
-		"WHERE s.NON_UNIQUE = 0 AND s.SUB_PART IS NULL AND c.EXTRA NOT LIKE '%GENERATED%' "+
+		"WHERE s.NON_UNIQUE = 0 AND s.SUB_PART IS NULL AND c.EXTRA NOT LIKE '%VIRTUAL GENERATED%' AND c.EXTRA NOT LIKE '%STORED GENERATED%' "+
 		"ORDER BY s.TABLE_SCHEMA, s.TABLE_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX")
 	if err != nil {
 		return fmt.Errorf("list keys: %w", err)
@@ -239,6 +239,15 @@ func describeKeys(ctx context.Context, db *sql.DB, tables []*tableInfo) error {
 		t.unsignedKey = best.unsigned && len(t.key) == 1
 	}
 	return nil
+}
+
+// isGenerated reports whether a column's information_schema EXTRA marks it
+// as a generated column (VIRTUAL GENERATED or STORED GENERATED on both
+// flavors). MySQL 8's DEFAULT_GENERATED only means an expression default: such
+// a column holds data like any other.
+func isGenerated(extra string) bool {
+	e := strings.ToUpper(extra)
+	return strings.Contains(e, "VIRTUAL GENERATED") || strings.Contains(e, "STORED GENERATED")
 }
 
 func index(tables []*tableInfo) map[string]*tableInfo {
