@@ -120,15 +120,14 @@ type filter struct {
 	lex    *lexer
 	clause string // "DEFINER=`u`@`h`", or "" to strip
 
-	buf             []byte
-	pos, end, mark  int
-	base            int64 // input offset of buf[0]
-	eof             bool
-	capturing       bool
-	held            []byte // the statement being captured
-	heldAt          int64
-	dropLineEnd     bool // a removed statement's line end follows: drop it too
-	checkedTextHead bool
+	buf            []byte
+	pos, end, mark int
+	base           int64 // input offset of buf[0]
+	eof            bool
+	capturing      bool
+	held           []byte // the statement being captured
+	heldAt         int64
+	dropLineEnd    bool // a removed statement's line end follows: drop it too
 }
 
 func (f *filter) window() int { return min(headerWindow, len(f.buf)/2) }

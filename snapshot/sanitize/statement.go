@@ -110,7 +110,7 @@ func (f *filter) trivia() error {
 			continue
 		case c == '#' || c == '-' && len(b) > 1 && b[1] == '-' && (len(b) == 2 || b[2] <= ' '):
 			f.lex.st, f.lex.openAt = stLineComment, f.offset()
-		case c == '/' && len(b) > 1 && b[1] == '*' && versionedOpener(b, 0) == 0 && !(len(b) > 3 && b[2] == 'M' && b[3] == '!'):
+		case c == '/' && len(b) > 2 && b[1] == '*' && versionedOpener(b, 0) == 0:
 			f.lex.st, f.lex.openAt = stBlockComment, f.offset()
 			f.pos += 2
 		default:
