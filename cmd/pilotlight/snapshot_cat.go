@@ -72,7 +72,7 @@ ID is a full snapshot id, a unique prefix or the random part of one, or latest.`
 		},
 	}
 	storageFlags(c.Flags())
-	c.Flags().StringVar(&keyFile, "encrypt-key-file", "", "key of an encrypted snapshot (32 raw bytes, 64 hex characters or base64)")
+	c.Flags().StringVar(&keyFile, "encrypt-key-file", "", "key of an encrypted snapshot: 32 raw bytes, 64 hex characters or base64 (default: the config's snapshot.encrypt_key_file)")
 	c.Flags().StringArrayVar(&tables, "table", nil, "only tables matching this db.table shell pattern (repeatable)")
 	return c
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,4 +182,64 @@ func TestSnapshotCatLoads(t *testing.T) {
 			t.Errorf("the damaged script loaded: %v", err)
 		}
 	})
+}
+
+// TestSnapshotCatOfEncryptedDump takes a real encrypted snapshot with
+// `pilotlight snapshot`, then ls, verify and cat it as an operator would:
+// the script cat writes loads with the stock client and equals the source.
+func TestSnapshotCatOfEncryptedDump(t *testing.T) {
+	src := newSnapSource(t, 300)
+	keyFile, key := snapKey(t, 3)
+	st := fileSnapStore(t)
+	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
+	pl(t, env, nil, "snapshot", "--source", src.URL(), "--to", st.url, "--encrypt-key-file", keyFile).want(t, 0, "snapshot")
+
+	r := pl(t, nil, nil, "snapshot", "ls", "--json", st.url)
+	r.want(t, 0, "ls")
+	var ls []struct {
+		ID        string `json:"id"`
+		Encrypted bool   `json:"encrypted"`
+		KeyID     string `json:"key_id"`
+		Rows      int64  `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &ls); err != nil || len(ls) != 1 || !ls[0].Encrypted || ls[0].KeyID != key.ID() {
+		t.Fatalf("ls --json: %v\n%s", err, r.stdout)
+	}
+	pl(t, nil, nil, "snapshot", "verify", "--encrypt-key-file", keyFile, st.url, "latest").want(t, 0, "verify")
+
+	// The key comes from the config the snapshots are taken with.
+	cfg := filepath.Join(t.TempDir(), "pilotlight.yaml")
+	if err := os.WriteFile(cfg, []byte("snapshot:\n  encrypt_key_file: "+keyFile+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = pl(t, nil, nil, "snapshot", "cat", "--config", cfg, st.url, ls[0].ID)
+	r.want(t, 0, "cat")
+	target := testenv.NewMariaDB(t)
+	if err := catPipe(t, target, r.stdout); err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	tables := []string{"shop.customers", "shop.orders", "shop.audit"}
+	tdb := catDB(t, target)
+	if got, want := snapChecksums(t, tdb, tables...), snapChecksums(t, src.db, tables...); got != want {
+		t.Errorf("loaded: %s, source: %s", got, want)
+	}
+	if got := catQuery(t, tdb, "SELECT COUNT(*) FROM shop.big_orders"); got == "0" {
+		t.Error("the view is empty after the load")
+	}
+
+	// Every stored object but the manifest is sealed.
+	sealed := 0
+	filepath.Walk(filepath.Join(st.dir, "snapshots"), func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || strings.Contains(p, "/.pilotlight/") || filepath.Base(p) == snapshot.ManifestName {
+			return err
+		}
+		if b, _ := os.ReadFile(p); !strings.HasSuffix(p, ".sql.zst.aes") || !bytes.HasPrefix(b, []byte("PLSEAL")) {
+			t.Errorf("%s is not sealed", p)
+		}
+		sealed++
+		return nil
+	})
+	if sealed < 5 {
+		t.Errorf("only %d sealed objects", sealed)
+	}
 }

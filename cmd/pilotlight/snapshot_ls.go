@@ -157,14 +157,20 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// loadKeyFlag loads the key file named by --encrypt-key-file ("" : none).
+// loadKeyFlag loads the key file named by --encrypt-key-file, or else by
+// the config's snapshot.encrypt_key_file (the key the snapshots are written
+// with); nil when neither is set.
 func (a *app) loadKeyFlag(path string) (*seal.Key, error) {
+	what := "--encrypt-key-file"
+	if path == "" {
+		path, what = a.cfg.Snapshot.EncryptKeyFile, "snapshot.encrypt_key_file"
+	}
 	if path == "" {
 		return nil, nil
 	}
 	k, err := seal.LoadKeyFile(path)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("--encrypt-key-file: %w", err)}
+		return nil, usageError{fmt.Errorf("%s: %w", what, err)}
 	}
 	if w := k.Warning(); w != "" {
 		a.log.Warn(w)
@@ -180,9 +186,6 @@ func (a *app) loadSnapshot(ctx context.Context, url, id string, key *seal.Key, n
 		return nil, nil, err
 	}
 	m, err := snapshot.Load(ctx, s, id)
-	if err == nil && m.Encryption == nil && key != nil {
-		a.log.Warn("snapshot is not encrypted; --encrypt-key-file is not needed", "snapshot", m.ID)
-	}
 	if err == nil && needKey {
 		err = keyError(snapshot.CheckKey(m, key))
 	}
@@ -198,9 +201,9 @@ func keyError(err error) error {
 	var wk *seal.WrongKeyError
 	switch {
 	case errors.Is(err, snapshot.ErrKeyRequired):
-		return fmt.Errorf("%w: give --encrypt-key-file with the key it was written with", err)
+		return fmt.Errorf("%w: give --encrypt-key-file (or snapshot.encrypt_key_file in the config) with the key it was written with", err)
 	case errors.As(err, &wk):
-		return fmt.Errorf("--encrypt-key-file: %w", err)
+		return fmt.Errorf("encryption key: %w", err)
 	}
 	return err
 }

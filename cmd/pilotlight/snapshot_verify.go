@@ -65,7 +65,7 @@ ID is a full snapshot id, a unique prefix or the random part of one, or latest.`
 		},
 	}
 	storageFlags(c.Flags())
-	c.Flags().StringVar(&keyFile, "encrypt-key-file", "", "key of an encrypted snapshot, to also decrypt and decompress every object")
+	c.Flags().StringVar(&keyFile, "encrypt-key-file", "", "key of an encrypted snapshot, to also decrypt and decompress every object (default: the config's snapshot.encrypt_key_file)")
 	c.Flags().IntVar(&parallel, "parallel", snapshot.DefaultVerifyParallel, "objects read at once")
 	return c
 }
