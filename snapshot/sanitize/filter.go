@@ -127,7 +127,8 @@ type filter struct {
 	capturing      bool
 	held           []byte // the statement being captured
 	heldAt         int64
-	dropLineEnd    bool // a removed statement's line end follows: drop it too
+	dropLineEnd    bool            // a removed statement's line end follows: drop it too
+	savedModes     map[string]bool // user variables that saved sql_mode: NO_BACKSLASH_ESCAPES in it?
 }
 
 func (f *filter) window() int { return min(headerWindow, len(f.buf)/2) }

@@ -149,6 +149,16 @@ func TestSanitizeStatements(t *testing.T) {
 		want: bq("INSERT INTO ~t~ VALUES (1,'SET @@GLOBAL.GTID_PURGED=\\'x\\';\\nSET @@SESSION.SQL_LOG_BIN= 0;'),(2,'\\\\'),(3,\"DEFINER=~root~@~localhost~ \\\";\\nCHANGE MASTER TO x;\"),(4,'it''s;'),(5,_binary '\\0\\'\\\\;*/--');\n" +
 			"INSERT INTO ~we;ird~ VALUES (-1,'-- x'),(--2\n3,'# y');\n"),
 	}, {
+		name: "a routine created under NO_BACKSLASH_ESCAPES, as mysqldump writes it: a backslash is just a byte",
+		in: bq("/*!50003 SET @saved_sql_mode       = @@sql_mode */ ;\n/*!50003 SET sql_mode = 'STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES' */ ;\n" +
+			"DELIMITER ;;\nCREATE DEFINER=~root~@~localhost~ PROCEDURE ~p~() SELECT 'C:\\' ;;\nDELIMITER ;\n/*!50003 SET sql_mode = @saved_sql_mode */ ;\n" +
+			"SET @@SESSION.SQL_LOG_BIN=0;\nINSERT INTO t VALUES ('it\\'s; SET @@SESSION.SQL_LOG_BIN=0;');\n"),
+		want: bq("/*!50003 SET @saved_sql_mode       = @@sql_mode */ ;\n/*!50003 SET sql_mode = 'STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES' */ ;\n" +
+			"DELIMITER ;;\nCREATE PROCEDURE ~p~() SELECT 'C:\\' ;;\nDELIMITER ;\n/*!50003 SET sql_mode = @saved_sql_mode */ ;\n" +
+			"INSERT INTO t VALUES ('it\\'s; SET @@SESSION.SQL_LOG_BIN=0;');\n"),
+		removed:  []string{"SQL_LOG_BIN"},
+		definers: 1,
+	}, {
 		name:    "a UTF-8 byte order mark and CRLF line ends",
 		in:      "\xef\xbb\xbf-- dump\r\nSET @@SESSION.SQL_LOG_BIN= 0;\r\nSELECT 1;\r\n",
 		want:    "\xef\xbb\xbf-- dump\r\nSELECT 1;\r\n",

@@ -31,6 +31,10 @@ type lexer struct {
 	delim     []byte
 	special   [256]bool // bytes that may change the state in code
 	openAt    int64     // input offset where the current string or comment began
+	// noBackslash: the dump set a sql_mode with NO_BACKSLASH_ESCAPES (as
+	// mysqldump does before a routine created under it), so a backslash in
+	// a string is an ordinary byte; the client follows the server there too.
+	noBackslash bool
 }
 
 func newLexer() *lexer {
@@ -80,7 +84,7 @@ func (l *lexer) scan(b []byte, eof bool, base int64) (n int, end, need bool) {
 			if l.st == stDouble {
 				q = '"'
 			}
-			k, esc := stringEnd(b[i:], q)
+			k, esc := stringEnd(b[i:], q, l.noBackslash)
 			switch {
 			case k >= 0:
 				i += k + 1
@@ -171,7 +175,10 @@ func (l *lexer) indexSpecial(b []byte) int {
 // content starts at b[0], or -1; esc reports that b ends with an unpaired
 // backslash. A doubled quote closes the string and reopens it at once,
 // which is the same thing to the lexer.
-func stringEnd(b []byte, q byte) (k int, esc bool) {
+func stringEnd(b []byte, q byte, noBackslash bool) (k int, esc bool) {
+	if noBackslash {
+		return bytes.IndexByte(b, q), false
+	}
 	i := 0
 	next := -2 // index of the next quote at or after i; -2: not searched yet
 	for {

@@ -27,10 +27,12 @@ var sourceSchema = []string{
 	"CREATE DEFINER=`root`@`localhost` TRIGGER shop.items_bi BEFORE INSERT ON shop.items FOR EACH ROW SET NEW.note = CONCAT(NEW.note, '; SET @@SESSION.SQL_LOG_BIN=0;')",
 	"CREATE DEFINER=`root`@`localhost` PROCEDURE shop.p_count() BEGIN SELECT 'SET @@GLOBAL.GTID_PURGED=''x'';'; SELECT COUNT(*) FROM shop.items; END",
 	"CREATE DEFINER=`root`@`localhost` FUNCTION shop.f_double(x INT) RETURNS INT DETERMINISTIC RETURN x * 2",
+	// mariadb-dump writes SET sql_mode = '...NO_BACKSLASH_ESCAPES...' before this one: 'C:\' is a whole string
+	"SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'; CREATE DEFINER=`root`@`localhost` PROCEDURE shop.p_path() SELECT 'C:\\' AS p; SET SESSION sql_mode = DEFAULT",
 	"CREATE DEFINER=`root`@`localhost` EVENT shop.e_tick ON SCHEDULE EVERY 1 DAY DO DELETE FROM shop.items WHERE note = 'DEFINER=';",
 }
 
-var shopObjects = []string{"view v_items", "trigger items_bi", "procedure p_count", "function f_double", "event e_tick"}
+var shopObjects = []string{"view v_items", "trigger items_bi", "procedure p_count", "procedure p_path", "function f_double", "event e_tick"}
 
 // TestSanitizeRealMariaDBDump sanitizes real mariadb-dump --gtid --master-data=1 output and
 // loads it as a user without SUPER: it loads cleanly, every row is intact and every object
@@ -64,19 +66,19 @@ func TestSanitizeRealMariaDBDump(t *testing.T) {
 		t.Fatalf("the unsanitized dump loaded for a user without SUPER (%v): this test proves nothing\n%s", err, out)
 	}
 	// Every statement the filter changes fails: CHANGE MASTER, SET GLOBAL
-	// gtid_slave_pos and the five definers (--force goes on after errors).
+	// gtid_slave_pos and the six definers (--force goes on after errors).
 	tg.reset(t)
 	out, _ := tg.load(t, dump, true)
-	if n := countOf(out, "ERROR 1227"); n != 7 {
-		t.Errorf("the unsanitized dump gave %d access-denied errors (1227), want 7:\n%s", n, out)
+	if n := countOf(out, "ERROR 1227"); n != 8 {
+		t.Errorf("the unsanitized dump gave %d access-denied errors (1227), want 8:\n%s", n, out)
 	}
 
 	clean, rep := mustSanitize(t, dump, Options{})
 	if want := []GTID{{"gtid_slave_pos", gtidPos}}; !reflect.DeepEqual(rep.GTIDs, want) {
 		t.Errorf("GTIDs %+v, want %+v", rep.GTIDs, want)
 	}
-	if w := whats(rep); !reflect.DeepEqual(w, []string{"CHANGE MASTER", "gtid_slave_pos"}) || rep.Definers != 5 {
-		t.Errorf("removed %q and changed %d definers; want CHANGE MASTER, gtid_slave_pos and 5", w, rep.Definers)
+	if w := whats(rep); !reflect.DeepEqual(w, []string{"CHANGE MASTER", "gtid_slave_pos"}) || rep.Definers != 6 {
+		t.Errorf("removed %q and changed %d definers; want CHANGE MASTER, gtid_slave_pos and 6", w, rep.Definers)
 	}
 	for _, opt := range []Options{{}, {Definer: loaderAccount}} {
 		tg.reset(t)
@@ -95,5 +97,9 @@ func TestSanitizeRealMariaDBDump(t *testing.T) {
 	var doubled, rows int
 	if err := loader.QueryRow("SELECT shop.f_double(21), (SELECT COUNT(*) FROM shop.v_items)").Scan(&doubled, &rows); err != nil || doubled != 42 || rows != 3004 {
 		t.Errorf("as the loader: f_double(21) = %d, v_items has %d rows, err %v; want 42, 3004", doubled, rows, err)
+	}
+	var path string
+	if err := loader.QueryRow("CALL shop.p_path()").Scan(&path); err != nil || path != `C:\` {
+		t.Errorf("as the loader: CALL p_path() = %q, %v; want C:\\", path, err)
 	}
 }

@@ -23,6 +23,7 @@ func (f *filter) rewrite(kind stmtKind, ended bool) error {
 		f.dropLineEnd = true
 		return nil
 	}
+	f.trackSQLMode(body)
 	e := editSet(body)
 	if len(e.removed) == 0 {
 		return f.write(stmt)
