@@ -82,6 +82,9 @@ snapshot of this source is running, 130 interrupted.`,
 	return c
 }
 
+// snapshotReadBuffer is each reader session's socket buffer.
+const snapshotReadBuffer = 256 << 10
+
 // busyError: another snapshot of the source holds the lock (exit 75).
 type busyError struct{ err error }
 
@@ -133,7 +136,7 @@ func (a *app) takeSnapshot(ctx context.Context, wait, asJSON bool) error {
 	}
 	defer sink.Close()
 	o.Sink = sink
-	db, err := ep.Open(ctx)
+	db, err := ep.OpenBulk(ctx, snapshotReadBuffer)
 	if err != nil {
 		return err
 	}

@@ -56,25 +56,39 @@ aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null
 
 src="mysql://root@127.0.0.1:$P/"
 results="$work/results"
-# measure NAME OUTDIR CMD...: appends "NAME seconds maxrss_kib bytes" to results.
+# server_cpu: the primary mariadbd's CPU seconds so far (user + system).
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/${MDB_PID[primary]}/stat"; }
+
+# measure NAME OUTDIR CMD...: appends "NAME seconds maxrss_kib client_cpu_seconds bytes
+# server_cpu_seconds" to results.
 measure() {
   local name="$1" out="$2"; shift 2
   rm -rf "$out"; mkdir -p "$out"
   sync
-  /usr/bin/time -f "%e %M" -o "$work/time" bash -c "$*" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  local before; before="$(server_cpu)"
+  /usr/bin/time -f "%e %M %U+%S" -o "$work/time" bash -c "$*" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  local after; after="$(server_cpu)"
   local bytes; bytes="$(du -sb "$out" | cut -f1)"
-  echo "$name $(cat "$work/time") $bytes" >>"$results"
+  read -r secs rss ucpu <"$work/time"
+  echo "$name $secs $rss $(python3 -c "print($ucpu)") $bytes $(python3 -c "print(round($after - $before, 2))")" >>"$results"
 }
 
 export XDG_STATE_HOME="$work/state"
 for i in $(seq "$RUNS"); do
   step "round $i of $RUNS"
   measure mydumper "$work/mydumper" mydumper -h 127.0.0.1 -P "$P" -u root -B sbtest -t "$THREADS" -o "$work/mydumper/d"
+  measure mydumperc "$work/mydumperc" mydumper -h 127.0.0.1 -P "$P" -u root -B sbtest -t "$THREADS" -c -o "$work/mydumperc/d"
   measure dumpzstd "$work/dumpzstd" "mariadb-dump --no-defaults -h127.0.0.1 -P$P -uroot --single-transaction --databases sbtest | zstd -1 -q > $work/dumpzstd/dump.sql.zst"
   measure plfile "$work/plfile" "$PL" snapshot --source "$src" --threads "$THREADS" --to "file://$work/plfile"
   measure pls3 "$work/none" "$PL" snapshot --source "$src" --threads "$THREADS" --to "'s3://bench/r$i?endpoint=$endpoint&path_style=true&region=us-east-1'"
   s3bytes="$(aws --endpoint-url "$endpoint" s3 ls --recursive --summarize "s3://bench/r$i/" | sed -n 's/.*Total Size: //p')"
-  sed -i "\$s/ [0-9]*\$/ $s3bytes/" "$results"
+  python3 - "$results" "$s3bytes" <<'PY'
+import sys
+path, size = sys.argv[1], sys.argv[2]
+lines = open(path).read().splitlines()
+f = lines[-1].split(); f[4] = size; lines[-1] = " ".join(f)
+open(path, "w").write("\n".join(lines) + "\n")
+PY
 done
 echo "each tool's last line of stderr, for the record:"; tail -n 2 "$work/err" || true
 
@@ -88,19 +102,25 @@ echo "identical"
 
 report="$(python3 - "$results" "$raw_mb" <<'PY'
 import sys, statistics
-rows = {}
+rows, cpu = {}, {}
 for line in open(sys.argv[1]):
-    name, secs, rss, size = line.split()
+    name, secs, rss, ucpu, size, scpu = line.split()
     rows.setdefault(name, []).append((float(secs), int(rss), int(size)))
+    cpu.setdefault(name, []).append((float(ucpu), float(scpu)))
+
 def med(n):
     return statistics.median(s for s, _, _ in rows[n]), max(r for _, r, _ in rows[n]) / 1024, statistics.median(b for _, _, b in rows[n]) / 1e6
+def cpus(n):
+    return statistics.median(c for c, _ in cpu[n]), statistics.median(c for _, c in cpu[n])
 my = med("mydumper")[0]; dz = med("dumpzstd")[0]
-names = [("mydumper", "mydumper -t T, uncompressed, local disk"), ("dumpzstd", "mariadb-dump --single-transaction \\| zstd -1"),
+names = [("mydumper", "mydumper -t T, uncompressed, local disk"), ("mydumperc", "mydumper -t T -c (its own compression), local disk"),
+         ("dumpzstd", "mariadb-dump --single-transaction \\| zstd -1"),
          ("plfile", "**pilotlight snapshot**, zstd, to file://"), ("pls3", "**pilotlight snapshot**, zstd, to MinIO (s3://)")]
-out = ["| tool | wall time | vs mydumper | vs mariadb-dump \\| zstd | output | peak RSS |", "|---|---|---|---|---|---|"]
+out = ["| tool | wall time | vs mydumper | vs mariadb-dump \\| zstd | output | peak RSS | CPU: tool + server |", "|---|---|---|---|---|---|---|"]
 for n, label in names:
     s, r, b = med(n)
-    out.append(f"| {label} | {s:.2f} s | {s/my:.2f}x | {s/dz:.2f}x | {b:.0f} MB | {r:.0f} MiB |")
+    c, sc = cpus(n)
+    out.append(f"| {label} | {s:.2f} s | {s/my:.2f}x | {s/dz:.2f}x | {b:.0f} MB | {r:.0f} MiB | {c:.2f} + {sc:.2f} s |")
 p = med("plfile")[0]; q = med("pls3")[0]; rss = max(med("plfile")[1], med("pls3")[1])
 out.append("")
 out.append(f"Goals: wall time no more than mydumper's (file:// {p/my:.2f}x, MinIO {q/my:.2f}x: "
@@ -120,7 +140,7 @@ section="$(cat <<MD
 
 The same MariaDB server and data, the same thread count, one run; median wall time of ${RUNS}
 runs, peak RSS the largest of the runs (GNU time), output the size written. mydumper writes
-uncompressed files to local disk only; \`mariadb-dump | zstd\` is one thread by nature.
+uncompressed files (or, with -c, its own compression) to local disk only; \`mariadb-dump | zstd\` is one thread by nature.
 pilotlight defaults otherwise: 64 MiB chunks, zstd fastest level, one SHA-256 per object, the
 lock-free consistent point (every worker's snapshot at the same binlog position). Each run's
 snapshot is a complete one: the last file:// snapshot was loaded into a fresh server with
