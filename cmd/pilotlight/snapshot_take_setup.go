@@ -63,10 +63,24 @@ func applySnapshotFlags(cmd *cobra.Command, s *config.Snapshot) error {
 	return nil
 }
 
-// snapshotPartSize is the part / block size of snapshot uploads: S3's
-// minimum, since a snapshot runs many uploads at once (one per worker and
-// sink) and their buffers are what its memory is made of.
-const snapshotPartSize = 5 << 20
+// Snapshot upload buffers: every worker (and the schema writer) runs one
+// upload per sink at a time, each holding up to two parts. The parts share
+// snapshotUploadBudget, between S3's 5 MiB minimum and 32 MiB: a part at
+// least as large as a compressed chunk lets S3 take the chunk in one PUT
+// (a multipart stream costs MinIO and S3 a server-side copy to store its
+// SHA-256), and a small one keeps many workers and sinks inside the budget.
+const (
+	snapshotUploadBudget = 160 << 20
+	snapshotMinPart      = 5 << 20
+	snapshotMaxPart      = 32 << 20
+)
+
+// snapshotPartSize is the part size for threads workers writing to sinks sinks.
+func snapshotPartSize(threads, sinks int) int64 {
+	part := int64(snapshotUploadBudget) / int64(2*(threads+1)*max(1, sinks))
+	part &^= 1<<20 - 1 // whole MiB: GCS wants multiples of 256 KiB
+	return min(max(part, snapshotMinPart), snapshotMaxPart)
+}
 
 // openSnapshotSinks opens every destination for a snapshot with threads
 // workers: uploads run one part at a time each (the workers are the
@@ -74,7 +88,7 @@ const snapshotPartSize = 5 << 20
 // peak memory stays bounded whatever the database size.
 func (a *app) openSnapshotSinks(ctx context.Context, urls []string, threads int) (sinks.Sink, error) {
 	st := a.cfg.Storage
-	part := min(int64(st.PartSize), snapshotPartSize)
+	part := snapshotPartSize(threads, len(urls))
 	var opened []sinks.Sink
 	for _, u := range urls {
 		s, err := backends.Open(ctx, u, sinks.Options{Logger: a.log, PartSize: part, Concurrency: 1},
