@@ -70,7 +70,7 @@ func applySnapshotFlags(cmd *cobra.Command, s *config.Snapshot) error {
 // (a multipart stream costs MinIO and S3 a server-side copy to store its
 // SHA-256), and a small one keeps many workers and sinks inside the budget.
 const (
-	snapshotUploadBudget = 160 << 20
+	snapshotUploadBudget = 128 << 20
 	snapshotMinPart      = 5 << 20
 	snapshotMaxPart      = 32 << 20
 )

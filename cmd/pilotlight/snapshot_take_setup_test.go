@@ -8,7 +8,7 @@ func TestSnapshotPartSize(t *testing.T) {
 		want           int64
 	}{
 		{1, 1, 32 << 20}, // few uploads: parts large enough for a chunk in one PUT
-		{2, 1, 26 << 20}, // the budget shared, in whole MiB
+		{2, 1, 21 << 20}, // the budget shared, in whole MiB
 		{4, 4, 5 << 20},  // many: S3's minimum
 		{64, 4, 5 << 20},
 	} {
