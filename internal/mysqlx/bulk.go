@@ -4,13 +4,8 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"fmt"
 	"net"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
-
-	"github.com/pilotlight-dr/pilotlight/internal/redact"
 )
 
 // OpenBulk is Open for sessions that read large result sets (snapshots):
@@ -27,16 +22,7 @@ func (e Endpoint) OpenBulk(ctx context.Context, readBuffer int) (*sql.DB, error)
 		}
 		return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, readBuffer)}, nil
 	}
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %s", e, redact.String(err.Error(), e.Password))
-	}
-	db := sql.OpenDB(conn)
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		return nil, e.wrap(err, "connect to %s", e)
-	}
-	return db, nil
+	return e.open(ctx, cfg)
 }
 
 // bufferedConn reads through a bufio.Reader; writes go straight through.

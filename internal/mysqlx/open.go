@@ -14,7 +14,13 @@ import (
 // that the server answers and accepts the credentials. Errors name the endpoint with
 // its password masked.
 func (e Endpoint) Open(ctx context.Context) (*sql.DB, error) {
-	conn, err := mysql.NewConnector(e.DriverConfig())
+	return e.open(ctx, e.DriverConfig())
+}
+
+// open makes a pool with cfg (the endpoint's DriverConfig, maybe tuned) and
+// checks that the server answers.
+func (e Endpoint) open(ctx context.Context, cfg *mysql.Config) (*sql.DB, error) {
+	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %s", e, redact.String(err.Error(), e.Password))
 	}

@@ -1,0 +1,223 @@
+package snapshot
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// dumper runs one snapshot's workers.
+type dumper struct {
+	o   *Options
+	db  *sql.DB
+	dir string
+	enc bool
+
+	mu     sync.Mutex
+	stored []string // keys written, for the clean-up after a failure
+}
+
+func (d *dumper) note(key string) {
+	d.mu.Lock()
+	d.stored = append(d.stored, key)
+	d.mu.Unlock()
+}
+
+// removeStored deletes every object this snapshot stored (best effort: a
+// sink that is down keeps an incomplete directory without a manifest, which
+// no command lists and prune removes).
+func (d *dumper) removeStored(ctx context.Context) {
+	d.mu.Lock()
+	keys := d.stored
+	d.mu.Unlock()
+	failed := 0
+	var last error
+	for _, k := range keys {
+		if err := d.o.Sink.Delete(ctx, d.dir+k); err != nil {
+			failed++
+			last = err
+		}
+	}
+	if failed > 0 {
+		d.o.Logger.WarnContext(ctx, "could not remove every object of the failed snapshot; they are an incomplete directory "+
+			"without a manifest, invisible to every command, which 'pilotlight snapshot prune' removes",
+			slog.String("dir", d.dir), slog.Int("objects", failed), slog.Any("error", last))
+	}
+}
+
+// run writes every schema object and every chunk, filling m.Schemas.
+func (d *dumper) run(ctx context.Context, conns []*sql.Conn, schemas []string, tables []*tableInfo, m *Manifest) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	byTable := map[*tableInfo]*Table{}
+	bySchema := map[string][]*tableInfo{}
+	for _, t := range tables {
+		bySchema[t.schema] = append(bySchema[t.schema], t)
+	}
+	jobs := make(chan chunkJob, len(conns))
+	results := make(chan chunkResult, len(conns))
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		w, err := newObjectWriter(d.o.Sink, d.dir, d.o.Seal)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.work(ctx, c, w, jobs, results, cancel)
+		}()
+	}
+
+	// Schema objects, then the chunk plan, from this goroutine; the workers
+	// dump chunks meanwhile. Largest tables first: they are the long poles.
+	planErr := make(chan error, 1)
+	go func() {
+		defer close(jobs)
+		planErr <- d.plan(ctx, schemas, bySchema, tables, m, byTable, jobs)
+	}()
+	go func() { wg.Wait(); close(results) }()
+	for r := range results {
+		t := byTable[r.job.table]
+		t.Chunks = append(t.Chunks, r.chunk)
+		t.Rows += r.chunk.Rows
+	}
+	if err := <-planErr; err != nil {
+		cancel(err)
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, t := range byTable {
+		sort.Slice(t.Chunks, func(i, j int) bool { return t.Chunks[i].Key < t.Chunks[j].Key })
+	}
+	return nil
+}
+
+type chunkResult struct {
+	job   chunkJob
+	chunk Chunk
+}
+
+// plan writes the schema objects and sends every chunk job.
+func (d *dumper) plan(ctx context.Context, schemas []string, bySchema map[string][]*tableInfo, tables []*tableInfo,
+	m *Manifest, byTable map[*tableInfo]*Table, jobs chan<- chunkJob) error {
+	w, err := newObjectWriter(d.o.Sink, d.dir, d.o.Seal)
+	if err != nil {
+		return err
+	}
+	for _, s := range schemas {
+		f, err := d.store(ctx, w, SchemaKey(s, d.enc), func(b *bufio.Writer) error { return writeCreateDatabase(ctx, d.db, s, b) })
+		if err != nil {
+			return err
+		}
+		sch := Schema{Name: s, Create: f}
+		names := map[string]bool{}
+		for _, t := range bySchema[s] {
+			f, err := d.store(ctx, w, TableKey(s, t.name, d.enc), func(b *bufio.Writer) error { return writeCreateTable(ctx, d.db, t, b) })
+			if err != nil {
+				return err
+			}
+			sch.Tables = append(sch.Tables, Table{Name: t.name, Create: f, Key: keyNames(t), Chunks: []Chunk{}})
+			names[t.name] = true
+		}
+		objs, err := listObjects(ctx, d.db, s, d.o.Filter, names)
+		if err != nil {
+			return err
+		}
+		if len(objs) > 0 {
+			f, err := d.store(ctx, w, ObjectsKey(s, d.enc), func(b *bufio.Writer) error { return writeObjects(ctx, d.db, s, objs, b) })
+			if err != nil {
+				return err
+			}
+			sch.Objects = &f
+		}
+		m.Schemas = append(m.Schemas, sch)
+	}
+	for i := range m.Schemas {
+		for j := range m.Schemas[i].Tables {
+			t := &m.Schemas[i].Tables[j]
+			for _, ti := range bySchema[m.Schemas[i].Name] {
+				if ti.name == t.Name {
+					byTable[ti] = t
+				}
+			}
+		}
+	}
+	order := append([]*tableInfo(nil), tables...)
+	sort.SliceStable(order, func(i, j int) bool { return order[i].dataLength > order[j].dataLength })
+	for _, t := range order {
+		err := planChunks(ctx, d.db, t, d.o.ChunkSize, func(j chunkJob) error {
+			select {
+			case jobs <- j:
+				return nil
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keyNames(t *tableInfo) []string {
+	var out []string
+	for _, c := range t.key {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// store writes one object and remembers it for the clean-up.
+func (d *dumper) store(ctx context.Context, w *objectWriter, key string, fill func(*bufio.Writer) error) (File, error) {
+	f, err := w.write(ctx, key, fill)
+	if err != nil {
+		return File{}, err
+	}
+	d.note(key)
+	d.o.Progress.addStored(f.Bytes)
+	return f, nil
+}
+
+// work dumps jobs on one snapshot session until jobs is closed or the
+// snapshot fails.
+func (d *dumper) work(ctx context.Context, c *sql.Conn, w *objectWriter, jobs <-chan chunkJob, results chan<- chunkResult, fail context.CancelCauseFunc) {
+	for j := range jobs {
+		if ctx.Err() != nil {
+			continue // drain
+		}
+		var rows int64
+		f, err := d.store(ctx, w, ChunkKey(j.table.schema, j.table.name, j.n, d.enc), func(b *bufio.Writer) error {
+			var err error
+			rows, err = dumpChunk(ctx, c, j, b, d.o.Progress.addRows)
+			return err
+		})
+		if err != nil {
+			fail(fmt.Errorf("chunk %d of %s: %w", j.n, j.table.qualified(), err))
+			continue
+		}
+		d.o.Progress.chunkDone(j)
+		results <- chunkResult{job: j, chunk: Chunk{File: f, Rows: rows, From: j.from, To: j.to}}
+	}
+}
+
+// explainRead turns the errors a long snapshot read meets into advice.
+func explainRead(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1412 {
+		return fmt.Errorf("%w (a DDL statement changed the table during the snapshot; run the snapshot when no schema change is running)", err)
+	}
+	return err
+}
