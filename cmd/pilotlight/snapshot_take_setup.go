@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -112,48 +111,24 @@ func (a *app) openSnapshotSinks(ctx context.Context, urls []string, threads int)
 // line on a terminal, a log line every 15 s otherwise. The returned func
 // stops it.
 func (a *app) snapshotProgress(ctx context.Context, p *snapshot.Progress, start time.Time) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	tty := progress.IsTerminal(a.err)
-	every := 15 * time.Second
-	if tty {
-		every = time.Second
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			r := p.Read()
-			el := time.Since(start)
-			eta := "?"
-			if r.Rows > 0 && r.RowsEstimate > r.Rows {
-				eta = (time.Duration(float64(el) * float64(r.RowsEstimate-r.Rows) / float64(r.Rows))).Round(time.Second).String()
-			} else if r.Rows > 0 {
-				eta = "soon"
-			}
-			rate := progress.Bytes(int64(progress.Rate(r.RawBytes, el)))
-			if tty {
-				fmt.Fprintf(a.err, "\rtables %d/%d  rows %d/~%d  %s SQL -> %s stored  %s/s  ETA %s   ", r.TablesDone, r.TablesTotal,
-					r.Rows, r.RowsEstimate, progress.Bytes(r.RawBytes), progress.Bytes(r.StoredBytes), rate, eta)
-				continue
-			}
-			a.log.InfoContext(ctx, "snapshot progress", slog.Int64("tables_done", r.TablesDone), slog.Int64("tables", r.TablesTotal),
-				slog.Int64("rows", r.Rows), slog.Int64("rows_estimate", r.RowsEstimate), slog.Int64("raw_bytes", r.RawBytes),
-				slog.Int64("stored_bytes", r.StoredBytes), slog.String("eta", eta))
+	r := progress.Loop(ctx, a.err, func(ctx context.Context, tty bool) {
+		s := p.Read()
+		el := time.Since(start)
+		eta := "?"
+		if s.Rows > 0 && s.RowsEstimate > s.Rows {
+			eta = (time.Duration(float64(el) * float64(s.RowsEstimate-s.Rows) / float64(s.Rows))).Round(time.Second).String()
+		} else if s.Rows > 0 {
+			eta = "soon"
 		}
-	}()
-	return func() {
-		cancel()
-		wg.Wait()
 		if tty {
-			fmt.Fprint(a.err, "\r\033[K")
+			fmt.Fprintf(a.err, "\rtables %d/%d  rows %d/~%d  %s SQL -> %s stored  %s/s  ETA %s   ", s.TablesDone, s.TablesTotal,
+				s.Rows, s.RowsEstimate, progress.Bytes(s.RawBytes), progress.Bytes(s.StoredBytes),
+				progress.Bytes(int64(progress.Rate(s.RawBytes, el))), eta)
+			return
 		}
-	}
+		a.log.InfoContext(ctx, "snapshot progress", slog.Int64("tables_done", s.TablesDone), slog.Int64("tables", s.TablesTotal),
+			slog.Int64("rows", s.Rows), slog.Int64("rows_estimate", s.RowsEstimate), slog.Int64("raw_bytes", s.RawBytes),
+			slog.Int64("stored_bytes", s.StoredBytes), slog.String("eta", eta))
+	})
+	return r.Stop
 }

@@ -35,7 +35,6 @@ func (c *Counter) Bytes() int64 { return c.n.Load() }
 type Reporter struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	start  time.Time
 	tty    bool
 	w      io.Writer
 }
@@ -43,8 +42,24 @@ type Reporter struct {
 // Start reports count() for what, every second on a terminal w (one line
 // rewritten in place), or every 15 s through log otherwise.
 func Start(ctx context.Context, w io.Writer, log *slog.Logger, what string, count func() int64) *Reporter {
+	start := time.Now()
+	return Loop(ctx, w, func(ctx context.Context, tty bool) {
+		n := count()
+		rate := Rate(n, time.Since(start))
+		if tty {
+			fmt.Fprintf(w, "\r%s: %s  %s/s   ", what, Bytes(n), Bytes(int64(rate)))
+		} else {
+			log.InfoContext(ctx, "progress", "what", what, "bytes", n, "bytes_per_second", int64(rate))
+		}
+	})
+}
+
+// Loop calls report every second when w is a terminal (tty true: report
+// rewrites one line, starting with \r), every 15 s otherwise (tty false:
+// report logs), until Stop.
+func Loop(ctx context.Context, w io.Writer, report func(ctx context.Context, tty bool)) *Reporter {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &Reporter{cancel: cancel, start: time.Now(), tty: IsTerminal(w), w: w}
+	r := &Reporter{cancel: cancel, tty: IsTerminal(w), w: w}
 	every := 15 * time.Second
 	if r.tty {
 		every = time.Second
@@ -59,13 +74,7 @@ func Start(ctx context.Context, w io.Writer, log *slog.Logger, what string, coun
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				n := count()
-				rate := Rate(n, time.Since(r.start))
-				if r.tty {
-					fmt.Fprintf(w, "\r%s: %s  %s/s   ", what, Bytes(n), Bytes(int64(rate)))
-				} else {
-					log.InfoContext(ctx, "progress", "what", what, "bytes", n, "bytes_per_second", int64(rate))
-				}
+				report(ctx, r.tty)
 			}
 		}
 	}()
