@@ -43,6 +43,8 @@ MDB_BUFFER_POOL="$BUFFER_POOL"
 MDB_EXTRA_FLAGS=(--gtid-strict-mode=ON --binlog-row-metadata=FULL)
 # shellcheck source=internal/bench/mariadb.sh
 source internal/bench/mariadb.sh
+# shellcheck source=internal/bench/common.sh
+source internal/bench/common.sh
 
 pl_pid="" probe_pid="" finished=""
 cleanup() {
@@ -300,15 +302,5 @@ Reproduce: \`make bench-replicate\` (or \`BACKLOG_EVENTS=${BACKLOG_EVENTS} BACKL
 <!-- replicate:end -->
 MD
 )"
-# shellcheck disable=SC2016 # the backquotes are Markdown
-[ -f "$DOC" ] || printf '# Benchmarks\n\nEvery figure here comes from `make bench` on one machine, in one run, side by side with\nthe tool a user would otherwise pick. Ratios, not absolute numbers, are the point.\n\n' >"$DOC"
-python3 - "$DOC" "$section" <<'PY'
-import sys, re
-doc, section = sys.argv[1], sys.argv[2]
-text = open(doc).read()
-pat = re.compile(r"<!-- replicate:begin -->.*?<!-- replicate:end -->", re.S)
-text = pat.sub(lambda _: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(doc, "w").write(text)
-PY
-echo "wrote $DOC"
+write_section "$DOC" replicate "$section"
 finished=1

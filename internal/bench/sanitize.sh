@@ -24,6 +24,8 @@ export MDB_ROOT="$work/mdb"
 mkdir -p "$MDB_ROOT"
 # shellcheck source=internal/bench/mariadb.sh
 source internal/bench/mariadb.sh
+# shellcheck source=internal/bench/common.sh
+source internal/bench/common.sh
 cleanup() { mdb_stop_all; rm -rf "$work"; }
 trap cleanup EXIT
 step() { echo "== $*" >&2; }
@@ -135,13 +137,4 @@ Reproduce: \`make bench-sanitize\` (or \`RUNS=3 SIZE_MIB=1024 bash internal/benc
 MD
 )"
 doc=docs/BENCHMARKS.md
-[ -f "$doc" ] || printf '# Benchmarks\n\nEvery figure here comes from `make bench` on one machine, in one run, side by side with\nthe tool a user would otherwise pick. Ratios, not absolute numbers, are the point.\n\n' >"$doc"
-python3 - "$doc" "$section" <<'PY'
-import sys, re
-doc, section = sys.argv[1], sys.argv[2]
-text = open(doc).read()
-pat = re.compile(r"<!-- sanitize:begin -->.*?<!-- sanitize:end -->", re.S)
-text = pat.sub(lambda _: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(doc, "w").write(text)
-PY
-echo "wrote $doc"
+write_section "$doc" sanitize "$section"

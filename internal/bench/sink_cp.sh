@@ -6,6 +6,8 @@
 #   make bench            (or: RUNS=7 SIZE_MIB=1024 bash internal/bench/sink_cp.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=internal/bench/common.sh
+source internal/bench/common.sh
 
 RUNS="${RUNS:-5}"
 SIZE_MIB="${SIZE_MIB:-1024}"
@@ -21,15 +23,8 @@ minio_pid=""
 cleanup() { [ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
-cport="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
-endpoint="http://127.0.0.1:$port"
-export AWS_ACCESS_KEY_ID=minioadmin AWS_SECRET_ACCESS_KEY=minioadmin AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
-MINIO_ROOT_USER=minioadmin MINIO_ROOT_PASSWORD=minioadmin \
-  minio server "$work/minio" --address "127.0.0.1:$port" --console-address "127.0.0.1:$cport" >"$work/minio.log" 2>&1 &
-minio_pid=$!
-for _ in $(seq 100); do curl -fsS "$endpoint/minio/health/live" >/dev/null 2>&1 && break; sleep 0.2; done
-aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null
+minio_start "$work/minio"
+minio_pid="$MINIO_PID" endpoint="$MINIO_ENDPOINT"
 
 src="$work/src.bin"
 head -c "$((SIZE_MIB << 20))" /dev/urandom >"$src"
@@ -107,13 +102,4 @@ Reproduce: \`make bench\` (or \`RUNS=5 SIZE_MIB=1024 bash internal/bench/sink_cp
 MD
 )"
 doc=docs/BENCHMARKS.md
-[ -f "$doc" ] || printf '# Benchmarks\n\nEvery figure here comes from `make bench` on one machine, in one run, side by side with\nthe tool a user would otherwise pick. Ratios, not absolute numbers, are the point.\n\n' >"$doc"
-python3 - "$doc" "$section" <<'PY'
-import sys, re
-doc, section = sys.argv[1], sys.argv[2]
-text = open(doc).read()
-pat = re.compile(r"<!-- sink-cp:begin -->.*?<!-- sink-cp:end -->", re.S)
-text = pat.sub(lambda _: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(doc, "w").write(text)
-PY
-echo "wrote $doc"
+write_section "$doc" sink-cp "$section"

@@ -26,6 +26,8 @@ MDB_ROOT="$work/mdb"
 mkdir -p "$MDB_ROOT"
 # shellcheck source=internal/bench/mariadb.sh
 source internal/bench/mariadb.sh
+# shellcheck source=internal/bench/common.sh
+source internal/bench/common.sh
 minio_pid=""
 cleanup() {
   [ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null
@@ -45,14 +47,8 @@ sysbench oltp_write_only --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="
   --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE" --threads=2 prepare >"$work/prepare.log"
 raw_mb="$(mdb_sql primary -N -e "SELECT ROUND(SUM(DATA_LENGTH)/1e6) FROM information_schema.TABLES WHERE TABLE_SCHEMA='sbtest'")"
 
-port="$(mdb_free_port)"; cport="$(mdb_free_port)"
-endpoint="http://127.0.0.1:$port"
-export AWS_ACCESS_KEY_ID=minioadmin AWS_SECRET_ACCESS_KEY=minioadmin AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
-MINIO_ROOT_USER=minioadmin MINIO_ROOT_PASSWORD=minioadmin \
-  minio server "$work/minio" --address "127.0.0.1:$port" --console-address "127.0.0.1:$cport" >"$work/minio.log" 2>&1 &
-minio_pid=$!
-for _ in $(seq 100); do curl -fsS "$endpoint/minio/health/live" >/dev/null 2>&1 && break; sleep 0.2; done
-aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null
+minio_start "$work/minio"
+minio_pid="$MINIO_PID" endpoint="$MINIO_ENDPOINT"
 
 src="mysql://root@127.0.0.1:$P/"
 results="$work/results"
@@ -154,12 +150,4 @@ Reproduce: \`make bench-snapshot\` (or \`RUNS=${RUNS} TABLES=${TABLES} TABLE_SIZ
 MD
 )"
 doc=docs/BENCHMARKS.md
-python3 - "$doc" "$section" <<'PY'
-import sys, re
-doc, section = sys.argv[1], sys.argv[2]
-text = open(doc).read()
-pat = re.compile(r"<!-- snapshot:begin -->.*?<!-- snapshot:end -->", re.S)
-text = pat.sub(lambda _: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(doc, "w").write(text)
-PY
-echo "wrote $doc"
+write_section "$doc" snapshot "$section"
