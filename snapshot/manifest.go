@@ -47,9 +47,6 @@ const (
 	// MethodFlushLock: FLUSH TABLES WITH READ LOCK was held only while the
 	// worker transactions opened and the position was read.
 	MethodFlushLock = "flush-tables-read-lock"
-	// MethodBackupLock: MySQL 8 LOCK INSTANCE FOR BACKUP with the position
-	// from performance_schema.log_status.
-	MethodBackupLock = "lock-instance-for-backup"
 	// MethodLockFree: MariaDB without a lock: every worker's consistent
 	// snapshot reported the same binlog position (binlog_snapshot_file and
 	// binlog_snapshot_position), mapped to a GTID position with BINLOG_GTID_POS.
