@@ -68,15 +68,59 @@ func writeCreateDatabase(ctx context.Context, db *sql.DB, s string, w *bufio.Wri
 	return err
 }
 
-// writeCreateTable writes t's CREATE TABLE. It is a plain CREATE: loading
-// over an existing table fails instead of replacing data.
-func writeCreateTable(ctx context.Context, db *sql.DB, t *tableInfo, w *bufio.Writer) error {
-	r, err := showCreate(ctx, db, "SHOW CREATE TABLE "+t.qualified(), 1)
-	if err != nil {
-		return err
-	}
-	_, err = w.WriteString(schemaHeader + "USE " + quoteIdent(t.schema) + ";\n" + r[1] + ";\n")
+// writeCreateTable writes t's CREATE TABLE, as read before the snapshot's
+// point (t.create). It is a plain CREATE: loading over an existing table
+// fails instead of replacing data.
+func writeCreateTable(t *tableInfo, w *bufio.Writer) error {
+	_, err := w.WriteString(schemaHeader + "USE " + quoteIdent(t.schema) + ";\n" + t.create + ";\n")
 	return err
+}
+
+// readCreateTables reads every table's CREATE TABLE into t.create.
+func readCreateTables(ctx context.Context, db *sql.DB, tables []*tableInfo) error {
+	for _, t := range tables {
+		r, err := showCreate(ctx, db, "SHOW CREATE TABLE "+t.qualified(), 1)
+		if err != nil {
+			return err
+		}
+		t.create = r[1]
+	}
+	return nil
+}
+
+// checkSchemaUnchanged fails when a table's definition now differs from the
+// one read before the snapshot's point: a DDL statement ran during the
+// snapshot, so the schema objects, the rows and the GTID set may not
+// describe the same moment (an ALTER that InnoDB does in place does not stop
+// a consistent read). The AUTO_INCREMENT counter is not part of the
+// comparison.
+func checkSchemaUnchanged(ctx context.Context, db *sql.DB, tables []*tableInfo) error {
+	for _, t := range tables {
+		r, err := showCreate(ctx, db, "SHOW CREATE TABLE "+t.qualified(), 1)
+		if err != nil {
+			return fmt.Errorf("%w (was it dropped or renamed during the snapshot?)", err)
+		}
+		if withoutAutoIncrement(r[1]) != withoutAutoIncrement(t.create) {
+			return fmt.Errorf("%w: the definition of %s changed while the snapshot ran (a DDL statement); run the snapshot again when no schema change is running",
+				ErrInconsistent, t.qualified())
+		}
+	}
+	return nil
+}
+
+// withoutAutoIncrement drops the " AUTO_INCREMENT=N" table option, which
+// moves with every insert, from a CREATE TABLE.
+func withoutAutoIncrement(create string) string {
+	const opt = " AUTO_INCREMENT="
+	i := strings.LastIndex(create, opt)
+	if i < 0 {
+		return create
+	}
+	j := i + len(opt)
+	for j < len(create) && create[j] >= '0' && create[j] <= '9' {
+		j++
+	}
+	return create[:i] + create[j:]
 }
 
 // dbObject is a view, routine, trigger or event of one database.

@@ -47,6 +47,7 @@ type tableInfo struct {
 	unsignedKey  bool     // the single-column integer key is unsigned
 	dataLength   int64    // information_schema estimate, bytes
 	rowsEstimate int64
+	create       string // SHOW CREATE TABLE, read before the snapshot's point
 }
 
 func (t *tableInfo) qualified() string { return quoteIdent(t.schema) + "." + quoteIdent(t.name) }

@@ -124,7 +124,7 @@ func (d *dumper) plan(ctx context.Context, schemas []string, bySchema map[string
 		sch := Schema{Name: s, Create: f}
 		names := map[string]bool{}
 		for _, t := range bySchema[s] {
-			f, err := d.store(ctx, w, TableKey(s, t.name, d.enc), func(b *bufio.Writer) error { return writeCreateTable(ctx, d.db, t, b) })
+			f, err := d.store(ctx, w, TableKey(s, t.name, d.enc), func(b *bufio.Writer) error { return writeCreateTable(t, b) })
 			if err != nil {
 				return err
 			}

@@ -75,6 +75,9 @@ func Take(ctx context.Context, db *sql.DB, o Options) (*Manifest, error) {
 		return nil, errors.New("nothing to snapshot: no user database matches (check --include and --exclude)")
 	}
 	o.Progress.start(tables)
+	if err := readCreateTables(ctx, db, tables); err != nil {
+		return nil, err
+	}
 
 	conns, pos, err := establish(ctx, db, srv, &o, o.Threads)
 	if err != nil {
@@ -86,7 +89,11 @@ func Take(ctx context.Context, db *sql.DB, o Options) (*Manifest, error) {
 		slog.String("gtid_set", pos.gtidSet), slog.Int("threads", len(conns)), slog.Int("tables", len(tables)))
 
 	d := &dumper{o: &o, db: db, dir: Dir(m.ID), enc: m.Encryption != nil}
-	if err := d.run(ctx, conns, schemas, tables, m); err != nil {
+	err = d.run(ctx, conns, schemas, tables, m)
+	if err == nil {
+		err = checkSchemaUnchanged(ctx, db, tables)
+	}
+	if err != nil {
 		d.removeStored(context.WithoutCancel(ctx))
 		return nil, err
 	}
