@@ -170,7 +170,7 @@ func TestSnapshotCatLoads(t *testing.T) {
 		// A damaged chunk: cat fails naming it, and the script it wrote
 		// fails to load even without looking at cat's exit code.
 		c2 := snapshot.Dir(plain.ID) + ordersChunk(plain, 2).Key
-		restoreEdited(t, st.sink, c2, func(b []byte) []byte { b = bytes.Clone(b); b[len(b)-30] ^= 0x01; return b })
+		snapshottest.Rewrite(t, st.sink, c2, func(b []byte) []byte { b = bytes.Clone(b); b[len(b)-30] ^= 0x01; return b })
 		r = pl(t, st.env, nil, "snapshot", "cat", st.url, plain.ID)
 		r.want(t, 1, "cat damaged")
 		oneLineError(t, r, "object "+c2+" is corrupt")

@@ -2,14 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/pilotlight-dr/pilotlight/sinks"
 	"github.com/pilotlight-dr/pilotlight/snapshot"
 	"github.com/pilotlight-dr/pilotlight/snapshot/snapshottest"
 )
@@ -17,25 +14,6 @@ import (
 // ordersChunk is chunk n (from 1) of shop.orders in the fixture.
 func ordersChunk(m *snapshot.Manifest, n int) snapshot.File {
 	return m.Schemas[0].Tables[3].Chunks[n-1].File
-}
-
-// restoreEdited replaces an object's stored bytes through the sink, so that the
-// sink's own checksum agrees and only the manifest can tell.
-func restoreEdited(t *testing.T, s sinks.Sink, key string, edit func([]byte) []byte) {
-	t.Helper()
-	ctx := context.Background()
-	rc, err := s.Open(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Put(ctx, key, bytes.NewReader(edit(b))); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestSnapshotVerify(t *testing.T) {
@@ -68,8 +46,8 @@ func TestSnapshotVerify(t *testing.T) {
 		// both printed, in load order; the first is the error.
 		dir := snapshot.Dir(plain.ID)
 		c2, c3 := dir+ordersChunk(plain, 2).Key, dir+ordersChunk(plain, 3).Key
-		restoreEdited(t, st.sink, c3, func(b []byte) []byte { b = bytes.Clone(b); b[len(b)/2] ^= 0x04; return b })
-		restoreEdited(t, st.sink, c2, func(b []byte) []byte { return b[:len(b)-100] })
+		snapshottest.Rewrite(t, st.sink, c3, func(b []byte) []byte { b = bytes.Clone(b); b[len(b)/2] ^= 0x04; return b })
+		snapshottest.Rewrite(t, st.sink, c2, func(b []byte) []byte { return b[:len(b)-100] })
 		r = pl(t, st.env, nil, "snapshot", "verify", st.url, plain.ID)
 		r.want(t, 1, "verify damaged")
 		oneLineError(t, r, "snapshot "+plain.ID+" is damaged: 2 of 15 objects bad; first: object "+c2+" is corrupt")

@@ -207,3 +207,23 @@ func (w *objWriter) put(key, sql string) (snapshot.File, error) {
 	}
 	return snapshot.File{Key: key, RawBytes: int64(len(sql)), Bytes: obj.Size, SHA256: obj.SHA256}, nil
 }
+
+// Rewrite replaces the stored bytes of key with edit(bytes), through the
+// sink, so that the sink's own checksum agrees and only the manifest can
+// tell (a corruption test's tool).
+func Rewrite(t testing.TB, s sinks.Sink, key string, edit func([]byte) []byte) {
+	t.Helper()
+	ctx := context.Background()
+	rc, err := s.Open(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, key, bytes.NewReader(edit(b))); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -42,9 +42,9 @@ func TestVerifyNamesDamage(t *testing.T) {
 				chunks := chunkFiles(m)
 				full := func(f snapshot.File) string { return snapshot.Dir(m.ID) + f.Key }
 
-				rewrite(t, s, full(chunks[2]), flipByte(60)) // last chunk: a flipped byte
-				rewrite(t, s, full(chunks[1]), truncate(7))  // middle chunk: truncated
-				rewrite(t, s, full(m.Schemas[1].Create), func(b []byte) []byte { return append(b, 'x') })
+				snapshottest.Rewrite(t, s, full(chunks[2]), flipByte(60)) // last chunk: a flipped byte
+				snapshottest.Rewrite(t, s, full(chunks[1]), truncate(7))  // middle chunk: truncated
+				snapshottest.Rewrite(t, s, full(m.Schemas[1].Create), func(b []byte) []byte { return append(b, 'x') })
 				if err := s.Delete(ctx, full(*m.Schemas[0].Objects)); err != nil {
 					t.Fatal(err)
 				}
