@@ -76,8 +76,6 @@ func (d *dumper) run(ctx context.Context, conns []*sql.Conn, schemas []string, t
 		}()
 	}
 
-	// Schema objects, then the chunk plan, from this goroutine; the workers
-	// dump chunks meanwhile. Largest tables first: they are the long poles.
 	planErr := make(chan error, 1)
 	go func() {
 		defer close(jobs)
@@ -86,6 +84,9 @@ func (d *dumper) run(ctx context.Context, conns []*sql.Conn, schemas []string, t
 	go func() { wg.Wait(); close(results) }()
 	for r := range results {
 		t := byTable[r.job.table]
+		if r.create != nil {
+			t.Create = *r.create
+		}
 		t.Chunks = append(t.Chunks, r.chunk)
 		t.Rows += r.chunk.Rows
 	}
@@ -105,30 +106,66 @@ func (d *dumper) run(ctx context.Context, conns []*sql.Conn, schemas []string, t
 }
 
 type chunkResult struct {
-	job   chunkJob
-	chunk Chunk
+	job    chunkJob
+	create *File // the table's CREATE TABLE, with its first chunk
+	chunk  Chunk
 }
 
-// plan writes the schema objects and sends every chunk job.
+// plan lays out m.Schemas, then, at once, writes each database's CREATE
+// DATABASE and objects (on a writer of its own) and sends every chunk job,
+// largest tables first: they are the long poles. The workers write each
+// table's CREATE TABLE with its first chunk, so schema objects are written
+// in parallel with the rows however many tables there are.
 func (d *dumper) plan(ctx context.Context, schemas []string, bySchema map[string][]*tableInfo, tables []*tableInfo,
 	m *Manifest, byTable map[*tableInfo]*Table, jobs chan<- chunkJob) error {
+	m.Schemas = make([]Schema, len(schemas))
+	for i, s := range schemas {
+		m.Schemas[i].Name = s
+		for _, t := range bySchema[s] {
+			m.Schemas[i].Tables = append(m.Schemas[i].Tables, Table{Name: t.name, Key: keyNames(t), Chunks: []Chunk{}})
+		}
+		for j, t := range bySchema[s] {
+			byTable[t] = &m.Schemas[i].Tables[j]
+		}
+	}
+	schemaErr := make(chan error, 1)
+	go func() { schemaErr <- d.writeSchemas(ctx, m, bySchema) }()
+
+	order := append([]*tableInfo(nil), tables...)
+	sort.SliceStable(order, func(i, j int) bool { return order[i].dataLength > order[j].dataLength })
+	var err error
+	for _, t := range order {
+		err = planChunks(ctx, d.db, t, d.o.ChunkSize, func(j chunkJob) error {
+			select {
+			case jobs <- j:
+				return nil
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		})
+		if err != nil {
+			break
+		}
+	}
+	return errors.Join(err, <-schemaErr)
+}
+
+// writeSchemas writes every database's CREATE DATABASE and objects into m.
+func (d *dumper) writeSchemas(ctx context.Context, m *Manifest, bySchema map[string][]*tableInfo) error {
 	w, err := newObjectWriter(d.o.Sink, d.dir, d.o.Seal)
 	if err != nil {
 		return err
 	}
-	for _, s := range schemas {
+	for i := range m.Schemas {
+		sch := &m.Schemas[i]
+		s := sch.Name
 		f, err := d.store(ctx, w, SchemaKey(s, d.enc), func(b *bufio.Writer) error { return writeCreateDatabase(ctx, d.db, s, b) })
 		if err != nil {
 			return err
 		}
-		sch := Schema{Name: s, Create: f}
+		sch.Create = f
 		names := map[string]bool{}
 		for _, t := range bySchema[s] {
-			f, err := d.store(ctx, w, TableKey(s, t.name, d.enc), func(b *bufio.Writer) error { return writeCreateTable(t, b) })
-			if err != nil {
-				return err
-			}
-			sch.Tables = append(sch.Tables, Table{Name: t.name, Create: f, Key: keyNames(t), Chunks: []Chunk{}})
 			names[t.name] = true
 		}
 		objs, err := listObjects(ctx, d.db, s, d.o.Filter, names)
@@ -141,32 +178,6 @@ func (d *dumper) plan(ctx context.Context, schemas []string, bySchema map[string
 				return err
 			}
 			sch.Objects = &f
-		}
-		m.Schemas = append(m.Schemas, sch)
-	}
-	for i := range m.Schemas {
-		for j := range m.Schemas[i].Tables {
-			t := &m.Schemas[i].Tables[j]
-			for _, ti := range bySchema[m.Schemas[i].Name] {
-				if ti.name == t.Name {
-					byTable[ti] = t
-				}
-			}
-		}
-	}
-	order := append([]*tableInfo(nil), tables...)
-	sort.SliceStable(order, func(i, j int) bool { return order[i].dataLength > order[j].dataLength })
-	for _, t := range order {
-		err := planChunks(ctx, d.db, t, d.o.ChunkSize, func(j chunkJob) error {
-			select {
-			case jobs <- j:
-				return nil
-			case <-ctx.Done():
-				return context.Cause(ctx)
-			}
-		})
-		if err != nil {
-			return err
 		}
 	}
 	return nil
@@ -198,6 +209,15 @@ func (d *dumper) work(ctx context.Context, c *sql.Conn, w *objectWriter, jobs <-
 		if ctx.Err() != nil {
 			continue // drain
 		}
+		var create *File
+		if j.n == 1 {
+			f, err := d.store(ctx, w, TableKey(j.table.schema, j.table.name, d.enc), func(b *bufio.Writer) error { return writeCreateTable(j.table, b) })
+			if err != nil {
+				fail(fmt.Errorf("schema of %s: %w", j.table.qualified(), err))
+				continue
+			}
+			create = &f
+		}
 		var rows int64
 		f, err := d.store(ctx, w, ChunkKey(j.table.schema, j.table.name, j.n, d.enc), func(b *bufio.Writer) error {
 			var err error
@@ -209,7 +229,7 @@ func (d *dumper) work(ctx context.Context, c *sql.Conn, w *objectWriter, jobs <-
 			continue
 		}
 		d.o.Progress.chunkDone(j)
-		results <- chunkResult{job: j, chunk: Chunk{File: f, Rows: rows, From: j.from, To: j.to}}
+		results <- chunkResult{job: j, create: create, chunk: Chunk{File: f, Rows: rows, From: j.from, To: j.to}}
 	}
 }
 
