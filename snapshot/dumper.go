@@ -31,8 +31,9 @@ func (d *dumper) note(key string) {
 }
 
 // removeStored deletes every object this snapshot stored (best effort: a
-// sink that is down keeps an incomplete directory without a manifest, which
-// no command lists and prune removes).
+// sink that is down, or one whose copy of an object completed while the
+// object failed elsewhere and could not be taken back, keeps an incomplete
+// directory without a manifest, which no command reads and prune removes).
 func (d *dumper) removeStored(ctx context.Context) {
 	d.mu.Lock()
 	keys := d.stored
@@ -49,7 +50,11 @@ func (d *dumper) removeStored(ctx context.Context) {
 		d.o.Logger.WarnContext(ctx, "could not remove every object of the failed snapshot; they are an incomplete directory "+
 			"without a manifest, invisible to every command, which 'pilotlight snapshot prune' removes",
 			slog.String("dir", d.dir), slog.Int("objects", failed), slog.Any("error", last))
+		return
 	}
+	d.o.Logger.InfoContext(ctx, "removed what the failed snapshot had stored; a sink that failed may still hold objects under its "+
+		"directory, without a manifest, invisible to every command, which 'pilotlight snapshot prune' removes",
+		slog.String("dir", d.dir), slog.Int("objects", len(keys)))
 }
 
 // run writes every schema object and every chunk, filling m.Schemas.
