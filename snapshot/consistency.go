@@ -67,9 +67,13 @@ func establish(ctx context.Context, db *sql.DB, srv mysqlx.Server, o *Options, n
 			}
 			o.Stream = stream
 		}
-		return retrySame(ctx, db, n, o.Logger, func(ctx context.Context, c *sql.Conn) (position, error) {
-			return readCheckpoint(ctx, c, o.Stream)
-		}, nil)
+		read := func(ctx context.Context, c *sql.Conn) (position, error) { return readCheckpoint(ctx, c, o.Stream) }
+		fallback := func(ctx context.Context) ([]*sql.Conn, position, error) {
+			o.Logger.InfoContext(ctx, "the applier committed between the workers' snapshots every time; holding its checkpoint row for a moment instead",
+				slog.Int("attempts", lockFreeAttempts))
+			return checkpointHeld(ctx, db, n, read, o.Stream)
+		}
+		return retrySame(ctx, db, n, o.Logger, read, fallback)
 	case MethodLockFree:
 		if srv.Flavor != mysqlx.MariaDB {
 			return nil, position{}, fmt.Errorf("%w: the lock-free method needs MariaDB (binlog_snapshot_file); on MySQL use --consistency %s (RELOAD privilege) or snapshot a standby fed by pilotlight replicate", ErrInconsistent, MethodFlushLock)
