@@ -39,7 +39,8 @@ no DEFINER clauses to break a load on a managed server.
 Consistency (--consistency auto picks the first that applies):
   standby-checkpoint          the source is a standby fed by pilotlight replicate:
                               every worker reads the stream's checkpoint inside
-                              its snapshot; no lock at all
+                              its snapshot; no lock (on a very busy standby, a
+                              shared lock on the checkpoint row for milliseconds)
   lock-free-binlog-snapshot   MariaDB: every worker's consistent snapshot reports
                               the same binlog position (binlog_snapshot_file),
                               mapped to GTIDs with BINLOG_GTID_POS; no lock, no
