@@ -30,6 +30,18 @@ func Fanout(sinks ...Sink) Sink {
 
 type fanout struct{ sinks []Sink }
 
+// Members lists the sinks of a fan-out, so that a caller can reach each one
+// on its own (to clean up on every sink independently while one is down).
+func (f *fanout) Members() []Sink { return append([]Sink(nil), f.sinks...) }
+
+// Members returns the sinks behind s: the members of a Fanout, else s itself.
+func Members(s Sink) []Sink {
+	if m, ok := s.(interface{ Members() []Sink }); ok {
+		return m.Members()
+	}
+	return []Sink{s}
+}
+
 func (f *fanout) String() string {
 	names := make([]string, len(f.sinks))
 	for i, s := range f.sinks {

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/pilotlight-dr/pilotlight/sinks"
 )
 
 // dumper runs one snapshot's workers.
@@ -30,26 +32,50 @@ func (d *dumper) note(key string) {
 	d.mu.Unlock()
 }
 
-// removeStored deletes every object this snapshot stored (best effort: a
-// sink that is down, or one whose copy of an object completed while the
-// object failed elsewhere and could not be taken back, keeps an incomplete
-// directory without a manifest, which no command reads and prune removes).
+// cleanUp runs removeStored after a failure, even when ctx is cancelled
+// (Ctrl-C), for at most the stall timeout: a sink that black-holes the
+// network must not hang the exit.
+func (d *dumper) cleanUp(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.StallTimeout)
+	defer cancel()
+	d.removeStored(ctx)
+}
+
+// removeStored deletes every object this snapshot stored from each sink, the
+// sinks in parallel so that one that is down (or black-holes the network
+// until ctx ends) does not keep the others from being cleaned. Best effort:
+// what a sink keeps is an incomplete directory without a manifest, which no
+// command reads and prune removes; so does a copy that completed on one sink
+// while the object failed on another and could not be taken back.
 func (d *dumper) removeStored(ctx context.Context) {
 	d.mu.Lock()
 	keys := d.stored
 	d.mu.Unlock()
-	failed := 0
-	var last error
-	for _, k := range keys {
-		if err := d.o.Sink.Delete(ctx, d.dir+k); err != nil {
-			failed++
-			last = err
+	members := sinks.Members(d.o.Sink)
+	failed := make([]int, len(members))
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	for i, s := range members {
+		wg.Go(func() {
+			for _, k := range keys {
+				if err := s.Delete(ctx, d.dir+k); err != nil {
+					failed[i]++
+					errs[i] = err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	anyFailed := false
+	for i, s := range members {
+		if failed[i] > 0 {
+			anyFailed = true
+			d.o.Logger.WarnContext(ctx, "could not remove every object of the failed snapshot from a sink; they are an incomplete directory "+
+				"without a manifest, invisible to every command, which 'pilotlight snapshot prune' removes",
+				slog.String("sink", s.String()), slog.String("dir", d.dir), slog.Int("objects", failed[i]), slog.Any("error", errs[i]))
 		}
 	}
-	if failed > 0 {
-		d.o.Logger.WarnContext(ctx, "could not remove every object of the failed snapshot; they are an incomplete directory "+
-			"without a manifest, invisible to every command, which 'pilotlight snapshot prune' removes",
-			slog.String("dir", d.dir), slog.Int("objects", failed), slog.Any("error", last))
+	if anyFailed {
 		return
 	}
 	d.o.Logger.InfoContext(ctx, "removed what the failed snapshot had stored; a sink that failed may still hold objects under its "+
@@ -70,7 +96,7 @@ func (d *dumper) run(ctx context.Context, conns []*sql.Conn, schemas []string, t
 	results := make(chan chunkResult, len(conns))
 	var wg sync.WaitGroup
 	for _, c := range conns {
-		w, err := newObjectWriter(d.o.Sink, d.dir, d.o.Seal)
+		w, err := newObjectWriter(d.o.Sink, d.dir, d.o.Seal, d.o.StallTimeout)
 		if err != nil {
 			return err
 		}
@@ -157,7 +183,7 @@ func (d *dumper) plan(ctx context.Context, schemas []string, bySchema map[string
 
 // writeSchemas writes every database's CREATE DATABASE and objects into m.
 func (d *dumper) writeSchemas(ctx context.Context, m *Manifest, bySchema map[string][]*tableInfo) error {
-	w, err := newObjectWriter(d.o.Sink, d.dir, d.o.Seal)
+	w, err := newObjectWriter(d.o.Sink, d.dir, d.o.Seal, d.o.StallTimeout)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,10 @@ package snapshot
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -18,14 +20,15 @@ type Sealer func(w io.Writer) (io.WriteCloser, error)
 // optionally encrypt, and hand to the sink through a pipe, so that nothing
 // holds a whole object. One per worker; its encoder is reused.
 type objectWriter struct {
-	sink sinks.Sink
-	dir  string // snapshot directory, with trailing slash
-	seal Sealer
-	enc  *zstd.Encoder
-	buf  *bufio.Writer
+	sink  sinks.Sink
+	dir   string // snapshot directory, with trailing slash
+	seal  Sealer
+	enc   *zstd.Encoder
+	buf   *bufio.Writer
+	stall time.Duration
 }
 
-func newObjectWriter(sink sinks.Sink, dir string, seal Sealer) (*objectWriter, error) {
+func newObjectWriter(sink sinks.Sink, dir string, seal Sealer, stall time.Duration) (*objectWriter, error) {
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(2), // compress while the next rows are read
@@ -34,7 +37,10 @@ func newObjectWriter(sink sinks.Sink, dir string, seal Sealer) (*objectWriter, e
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
-	return &objectWriter{sink: sink, dir: dir, seal: seal, enc: enc, buf: bufio.NewWriterSize(nil, 256<<10)}, nil
+	if stall <= 0 {
+		stall = DefaultStallTimeout
+	}
+	return &objectWriter{sink: sink, dir: dir, seal: seal, enc: enc, buf: bufio.NewWriterSize(nil, 256<<10), stall: stall}, nil
 }
 
 // countingWriter counts the SQL bytes written.
@@ -50,8 +56,11 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // write stores the SQL that fill writes as object key (relative to the
-// snapshot directory). When fill or the sink fails, nothing is stored.
+// snapshot directory). When fill or the sink fails, or the sink takes no
+// data for the stall timeout, nothing is stored.
 func (o *objectWriter) write(ctx context.Context, key string, fill func(w *bufio.Writer) error) (File, error) {
+	ctx, wd := watch(ctx, o.stall, "storing "+key)
+	defer wd.done()
 	pr, pw := io.Pipe()
 	type result struct {
 		obj sinks.Object
@@ -64,9 +73,13 @@ func (o *objectWriter) write(ctx context.Context, key string, fill func(w *bufio
 		res <- result{obj, err}
 	}()
 
-	raw, err := o.encode(pw, fill)
+	raw, err := o.encode(progressWriter{w: pw, wd: wd}, fill)
 	pw.CloseWithError(err) // nil: EOF
+	wd.progress()          // the sink now finishes the object: it gets the whole limit for that
 	r := <-res
+	if cause := context.Cause(ctx); errors.Is(cause, ErrStalled) {
+		return File{}, cause
+	}
 	switch {
 	case err != nil && r.err != nil && ctx.Err() == nil:
 		// The sink's error explains an early stop of the writer best.

@@ -21,13 +21,16 @@ type Options struct {
 	Consistency string     // auto (default) or a Method constant
 	Stream      string     // standby-checkpoint: the stream to read; "" picks the only one
 	LockTimeout time.Duration
-	Seal        Sealer  // nil: no encryption
-	Crypto      *Crypto // recorded when Seal is set
-	Tool        string  // "pilotlight v1.2.3"
-	Host        string  // the source's host:port, for the manifest
-	Logger      *slog.Logger
-	Progress    *Progress // counters for a progress display; may be nil
-	Now         func() time.Time
+	// StallTimeout fails the snapshot when a sink takes no data for this
+	// long; 0 means DefaultStallTimeout.
+	StallTimeout time.Duration
+	Seal         Sealer  // nil: no encryption
+	Crypto       *Crypto // recorded when Seal is set
+	Tool         string  // "pilotlight v1.2.3"
+	Host         string  // the source's host:port, for the manifest
+	Logger       *slog.Logger
+	Progress     *Progress // counters for a progress display; may be nil
+	Now          func() time.Time
 }
 
 // Defaults.
@@ -54,6 +57,9 @@ func Take(ctx context.Context, db *sql.DB, o Options) (*Manifest, error) {
 	}
 	if o.Progress == nil {
 		o.Progress = &Progress{}
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = DefaultStallTimeout
 	}
 	started := o.Now().UTC()
 	m := &Manifest{FormatVersion: FormatVersion, ID: NewID(started), Tool: o.Tool, Started: started,
@@ -94,17 +100,20 @@ func Take(ctx context.Context, db *sql.DB, o Options) (*Manifest, error) {
 		err = checkSchemaUnchanged(ctx, db, tables)
 	}
 	if err != nil {
-		d.removeStored(context.WithoutCancel(ctx))
+		d.cleanUp(ctx)
 		return nil, err
 	}
 	m.Finished = o.Now().UTC()
 	data, err := m.Marshal()
 	if err != nil {
-		d.removeStored(context.WithoutCancel(ctx))
+		d.cleanUp(ctx)
 		return nil, err
 	}
-	if _, err := o.Sink.Put(ctx, ManifestKey(m.ID), bytesReader(data)); err != nil {
-		d.removeStored(context.WithoutCancel(ctx))
+	mctx, cancel := context.WithTimeout(ctx, o.StallTimeout)
+	_, err = o.Sink.Put(mctx, ManifestKey(m.ID), bytesReader(data))
+	cancel()
+	if err != nil {
+		d.cleanUp(ctx)
 		return nil, fmt.Errorf("write the manifest (the snapshot is not complete without it): %w", err)
 	}
 	return m, nil

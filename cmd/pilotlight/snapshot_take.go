@@ -111,7 +111,7 @@ func (a *app) takeSnapshot(ctx context.Context, wait, asJSON bool) error {
 		return usageError{err}
 	}
 	o := snapshot.Options{Threads: s.Threads, ChunkSize: int64(s.ChunkSize), Consistency: s.Consistency, Stream: s.Stream,
-		LockTimeout: s.LockTimeout, Tool: "pilotlight " + version, Host: ep.Addr(), Logger: a.log, Progress: &snapshot.Progress{},
+		LockTimeout: s.LockTimeout, StallTimeout: s.StallTimeout, Tool: "pilotlight " + version, Host: ep.Addr(), Logger: a.log, Progress: &snapshot.Progress{},
 		Filter: func(db, t string) bool { return filter.Match(db, t) }}
 	if s.EncryptKeyFile != "" {
 		k, err := seal.LoadKeyFile(s.EncryptKeyFile)

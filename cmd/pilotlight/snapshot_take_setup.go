@@ -31,6 +31,7 @@ func snapshotFlags(fs *pflag.FlagSet) {
 	fs.String("consistency", d.Consistency, "auto, standby-checkpoint, lock-free-binlog-snapshot or flush-tables-read-lock (config snapshot.consistency)")
 	fs.String("stream", "", "standby-checkpoint: the replicate stream whose checkpoint to read, when the standby holds several (config snapshot.stream)")
 	fs.Duration("lock-timeout", d.LockTimeout, "longest wait of FLUSH TABLES WITH READ LOCK behind running statements (config snapshot.lock_timeout)")
+	fs.Duration("stall-timeout", d.StallTimeout, "fail when a sink takes no data this long, e.g. behind a firewall that drops packets (config snapshot.stall_timeout)")
 	fs.String("encrypt-key-file", "", "encrypt every object with this AES-256 key (32 bytes, hex or base64); the buckets hold only ciphertext (config snapshot.encrypt_key_file)")
 }
 
@@ -55,6 +56,7 @@ func applySnapshotFlags(cmd *cobra.Command, s *config.Snapshot) error {
 	set("consistency", func() error { s.Consistency, err = fs.GetString("consistency"); return err })
 	set("stream", func() error { s.Stream, err = fs.GetString("stream"); return err })
 	set("lock-timeout", func() error { s.LockTimeout, err = fs.GetDuration("lock-timeout"); return err })
+	set("stall-timeout", func() error { s.StallTimeout, err = fs.GetDuration("stall-timeout"); return err })
 	set("encrypt-key-file", func() error { s.EncryptKeyFile, err = fs.GetString("encrypt-key-file"); return err })
 	if err != nil {
 		return usageError{err}

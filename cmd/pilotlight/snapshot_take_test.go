@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pilotlight-dr/pilotlight/internal/coord"
 	"github.com/pilotlight-dr/pilotlight/internal/testenv"
@@ -265,5 +266,56 @@ func TestSnapshotSinkFailingMidwayLeavesNoManifest(t *testing.T) {
 		if len(left) > 0 { // the sink that worked is cleaned up
 			t.Errorf("%s still holds %d objects of the failed snapshot, e.g. %s", u, len(left), left[0])
 		}
+	}
+}
+
+// TestSnapshotBlackHoledSinkFailsFast black-holes one of two sinks mid-way
+// (connections accepted, nothing forwarded, as behind a firewall that drops
+// packets): the run fails after --stall-timeout, not after the operating
+// system's TCP timeout, and leaves no manifest.
+func TestSnapshotBlackHoledSinkFailsFast(t *testing.T) {
+	src := newSnapSource(t, 20000)
+	m := testenv.MinIO(t)
+	bucket := m.NewBucket(t)
+	proxy := testenv.NewProxy(t, strings.TrimPrefix(m.Endpoint, "http://"))
+	viaProxy := "s3://" + bucket + "/nightly?endpoint=http://" + proxy.Addr() + "&path_style=true&region=" + m.Region
+	dir := t.TempDir()
+	env := []string{"AWS_ACCESS_KEY_ID=" + m.AccessKey, "AWS_SECRET_ACCESS_KEY=" + m.SecretKey, "AWS_REGION=" + m.Region,
+		"XDG_STATE_HOME=" + t.TempDir()}
+	run := plStart(t, env, "snapshot", "--source", src.URL(), "--to", "file://"+dir, "--to", viaProxy,
+		"--chunk-size", "1MiB", "--threads", "2", "--retries", "1", "--stall-timeout", "2s")
+	fileSink := openTestSink(t, env, "file://"+dir)
+	for stored := 0; stored < 3; {
+		stored = 0
+		_ = fileSink.List(t.Context(), snapshot.Root, func(sinks.Object) error { stored++; return nil })
+		select {
+		case <-run.done:
+			t.Fatalf("the snapshot ended before the cut:\n%s", run.stderr())
+		default:
+		}
+	}
+	proxy.Cut()
+	cut := time.Now()
+	select {
+	case <-run.done:
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the snapshot still runs 90 s after its sink was black-holed:\n%s", run.stderr())
+	}
+	t.Logf("failed %s after the cut", time.Since(cut).Round(time.Millisecond))
+	if code := run.cmd.ProcessState.ExitCode(); code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, run.stderr())
+	}
+	if !strings.Contains(run.stderr(), "made no progress for 2s") {
+		t.Errorf("the error does not say the sink stalled:\n%s", run.stderr())
+	}
+	var manifests []string
+	_ = fileSink.List(t.Context(), "", func(o sinks.Object) error {
+		if strings.HasSuffix(o.Key, snapshot.ManifestName) {
+			manifests = append(manifests, o.Key)
+		}
+		return nil
+	})
+	if len(manifests) > 0 {
+		t.Errorf("manifest written after the failure: %v", manifests)
 	}
 }

@@ -30,6 +30,8 @@ type Snapshot struct {
 	Stream string `yaml:"stream,omitempty"`
 	// LockTimeout bounds FLUSH TABLES WITH READ LOCK's wait.
 	LockTimeout time.Duration `yaml:"lock_timeout"`
+	// StallTimeout fails the snapshot when a sink takes no data this long.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
 	// EncryptKeyFile holds the AES-256 key; objects are then encrypted.
 	EncryptKeyFile string `yaml:"encrypt_key_file,omitempty"`
 	// LockDir holds the lock that keeps two snapshots of one source apart;
@@ -44,7 +46,7 @@ const (
 )
 
 func defaultSnapshot() Snapshot {
-	return Snapshot{Threads: 4, ChunkSize: 64 << 20, Consistency: "auto", LockTimeout: 30 * time.Second}
+	return Snapshot{Threads: 4, ChunkSize: 64 << 20, Consistency: "auto", LockTimeout: 30 * time.Second, StallTimeout: 2 * time.Minute}
 }
 
 var snapshotMethods = []string{"auto", "standby-checkpoint", "lock-free-binlog-snapshot", "flush-tables-read-lock"}
@@ -85,6 +87,9 @@ func (s Snapshot) validate(errs *Errors) {
 	}
 	if s.LockTimeout <= 0 {
 		errs.add("snapshot.lock_timeout", "is %s; use a positive duration such as 30s", s.LockTimeout)
+	}
+	if s.StallTimeout <= 0 {
+		errs.add("snapshot.stall_timeout", "is %s; use a positive duration such as 2m", s.StallTimeout)
 	}
 	if s.LockDir != "" && !filepath.IsAbs(s.LockDir) {
 		errs.add("snapshot.lock_dir", "is %q; use an absolute path", s.LockDir)
