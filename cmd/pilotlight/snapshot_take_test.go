@@ -208,27 +208,9 @@ func mustCoord(t *testing.T, dir string) coord.Coordinator {
 // the snapshot is being written: the run fails with a clear error, and
 // neither sink holds a manifest (nor, after the clean-up, any object).
 func TestSnapshotSinkFailingMidwayLeavesNoManifest(t *testing.T) {
-	src := newSnapSource(t, 20000)
-	m := testenv.MinIO(t)
-	bucket := m.NewBucket(t)
-	proxy := testenv.NewProxy(t, strings.TrimPrefix(m.Endpoint, "http://"))
-	viaProxy := "s3://" + bucket + "/nightly?endpoint=http://" + proxy.Addr() + "&path_style=true&region=" + m.Region
-	direct := "s3://" + bucket + "/nightly?endpoint=" + m.Endpoint + "&path_style=true&region=" + m.Region
-	dir := t.TempDir()
-	env := []string{"AWS_ACCESS_KEY_ID=" + m.AccessKey, "AWS_SECRET_ACCESS_KEY=" + m.SecretKey, "AWS_REGION=" + m.Region,
-		"XDG_STATE_HOME=" + t.TempDir()}
-	run := plStart(t, env, "snapshot", "--source", src.URL(), "--to", "file://"+dir, "--to", viaProxy,
-		"--chunk-size", "1MiB", "--threads", "2", "--retries", "1", "--log-level", "debug")
-	fileSink := openTestSink(t, env, "file://"+dir)
-	for stored := 0; stored < 3; {
-		stored = 0
-		_ = fileSink.List(t.Context(), snapshot.Root, func(sinks.Object) error { stored++; return nil })
-		select {
-		case <-run.done:
-			t.Fatalf("the snapshot ended before the cut:\n%s", run.stderr())
-		default:
-		}
-	}
+	r := startCutRig(t, "--log-level", "debug")
+	run, proxy, m, dir, env := r.run, r.proxy, r.minio, r.dir, r.env
+	direct := "s3://" + r.bucket + "/nightly?endpoint=" + m.Endpoint + "&path_style=true&region=" + m.Region
 	for cut := true; cut; {
 		proxy.Reset() // every connection to MinIO dies, again and again
 		select {
@@ -274,26 +256,8 @@ func TestSnapshotSinkFailingMidwayLeavesNoManifest(t *testing.T) {
 // packets): the run fails after --stall-timeout, not after the operating
 // system's TCP timeout, and leaves no manifest.
 func TestSnapshotBlackHoledSinkFailsFast(t *testing.T) {
-	src := newSnapSource(t, 20000)
-	m := testenv.MinIO(t)
-	bucket := m.NewBucket(t)
-	proxy := testenv.NewProxy(t, strings.TrimPrefix(m.Endpoint, "http://"))
-	viaProxy := "s3://" + bucket + "/nightly?endpoint=http://" + proxy.Addr() + "&path_style=true&region=" + m.Region
-	dir := t.TempDir()
-	env := []string{"AWS_ACCESS_KEY_ID=" + m.AccessKey, "AWS_SECRET_ACCESS_KEY=" + m.SecretKey, "AWS_REGION=" + m.Region,
-		"XDG_STATE_HOME=" + t.TempDir()}
-	run := plStart(t, env, "snapshot", "--source", src.URL(), "--to", "file://"+dir, "--to", viaProxy,
-		"--chunk-size", "1MiB", "--threads", "2", "--retries", "1", "--stall-timeout", "2s")
-	fileSink := openTestSink(t, env, "file://"+dir)
-	for stored := 0; stored < 3; {
-		stored = 0
-		_ = fileSink.List(t.Context(), snapshot.Root, func(sinks.Object) error { stored++; return nil })
-		select {
-		case <-run.done:
-			t.Fatalf("the snapshot ended before the cut:\n%s", run.stderr())
-		default:
-		}
-	}
+	r := startCutRig(t, "--stall-timeout", "2s")
+	run, proxy, fileSink := r.run, r.proxy, r.fileSink
 	proxy.Cut()
 	cut := time.Now()
 	select {
@@ -318,4 +282,41 @@ func TestSnapshotBlackHoledSinkFailsFast(t *testing.T) {
 	if len(manifests) > 0 {
 		t.Errorf("manifest written after the failure: %v", manifests)
 	}
+}
+
+// cutRig is a snapshot running to a file:// sink and to MinIO through a
+// proxy the test can cut, started with extra flags, once the file:// sink
+// holds a few objects (the snapshot is mid-way).
+type cutRig struct {
+	run      *bgRun
+	proxy    *testenv.Proxy
+	minio    *testenv.S3Server
+	bucket   string
+	dir      string
+	env      []string
+	fileSink sinks.Sink
+}
+
+func startCutRig(t *testing.T, extra ...string) cutRig {
+	t.Helper()
+	src := newSnapSource(t, 20000)
+	m := testenv.MinIO(t)
+	r := cutRig{minio: m, bucket: m.NewBucket(t), dir: t.TempDir()}
+	r.proxy = testenv.NewProxy(t, strings.TrimPrefix(m.Endpoint, "http://"))
+	viaProxy := "s3://" + r.bucket + "/nightly?endpoint=http://" + r.proxy.Addr() + "&path_style=true&region=" + m.Region
+	r.env = []string{"AWS_ACCESS_KEY_ID=" + m.AccessKey, "AWS_SECRET_ACCESS_KEY=" + m.SecretKey, "AWS_REGION=" + m.Region,
+		"XDG_STATE_HOME=" + t.TempDir()}
+	r.run = plStart(t, r.env, append([]string{"snapshot", "--source", src.URL(), "--to", "file://" + r.dir, "--to", viaProxy,
+		"--chunk-size", "1MiB", "--threads", "2", "--retries", "1"}, extra...)...)
+	r.fileSink = openTestSink(t, r.env, "file://"+r.dir)
+	for stored := 0; stored < 3; {
+		stored = 0
+		_ = r.fileSink.List(t.Context(), snapshot.Root, func(sinks.Object) error { stored++; return nil })
+		select {
+		case <-r.run.done:
+			t.Fatalf("the snapshot ended before the cut:\n%s", r.run.stderr())
+		default:
+		}
+	}
+	return r
 }
