@@ -59,12 +59,13 @@ func (c *coordinator) ddl(e Query) error {
 		}
 		c.pending = t.gtid
 	}
-	if e.Schema != "" {
-		if _, err := c.x.exec(c.io, "USE "+quoteIdent(e.Schema)); err != nil {
-			return fmt.Errorf("apply transaction %s: USE %s: %w", t.gtid, e.Schema, err)
-		}
+	if err := c.x.useDB(c.io, e.Schema, e.NoUse); err != nil {
+		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
 	}
 	_, err := c.x.exec(c.io, e.SQL)
+	if dropsDatabase(e.SQL) {
+		c.x.currentDB = dbUnknown // dropping the current database leaves the session without one
+	}
 	c.plan.forget()
 	switch {
 	case err == nil:

@@ -25,6 +25,9 @@ type executor struct {
 	inTxn       bool
 	begin       bool // START TRANSACTION still to be sent with the next statements
 	compound    bool // the standby is MariaDB: chunks go as anonymous compound statements
+	// db is the session's default database ("" for none, dbUnknown when a
+	// statement may have changed it); see useDB. Sessions start without one.
+	currentDB string
 }
 
 // ensure opens the session and sets it up (applySession, READ COMMITTED unless the
@@ -77,7 +80,7 @@ func (x *executor) reset() {
 		_ = x.conn.Close()
 		x.conn = nil
 	}
-	x.inTxn, x.begin = false, false
+	x.inTxn, x.begin, x.currentDB = false, false, ""
 }
 
 // startTxn makes the next statements open a transaction.

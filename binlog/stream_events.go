@@ -90,7 +90,14 @@ type Rows struct {
 // Query is a statement inside a transaction: DDL or another statement the source
 // logged as text. The BEGIN that opens ROW transactions is never returned.
 type Query struct {
+	// Schema is the session's default database when the statement ran on the
+	// source ("" for none). It may not exist on the standby: CREATE DATABASE x is
+	// logged with x as its default database, and a statement may run in a
+	// database another session has dropped.
 	Schema, SQL string
+	// NoUse is the event's LOG_EVENT_SUPPRESS_USE_F flag: the statement does not
+	// need its default database (CREATE/DROP DATABASE), so none is selected.
+	NoUse bool
 }
 
 // Commit closes the transaction opened by the last Begin. It is the only event after

@@ -11,6 +11,10 @@ import (
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
+// suppressUseFlag is LOG_EVENT_SUPPRESS_USE_F in a query event's header: the
+// statement must not run in its logged default database (CREATE/DROP DATABASE).
+const suppressUseFlag = 0x8
+
 // assembler turns go-mysql binlog events into transaction units (Begin, Rows, Query,
 // Commit). It holds only the current transaction's table maps, never its rows, so
 // memory stays bounded by one binlog event whatever the transaction's size.
@@ -113,7 +117,7 @@ func (a *assembler) query(e *replication.QueryEvent, h *replication.EventHeader,
 	case "COMMIT":
 		return a.commit(h, emit)
 	}
-	a.emit(emit, Query{Schema: string(e.Schema), SQL: sql})
+	a.emit(emit, Query{Schema: string(e.Schema), SQL: sql, NoUse: h.Flags&suppressUseFlag != 0})
 	if a.standalone || (a.flavor == mysqlx.MySQL && !a.begun) {
 		// DDL and other self-committing statements: MariaDB flags them standalone,
 		// MySQL writes them without BEGIN. Their commit is the statement itself.

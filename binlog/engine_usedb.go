@@ -1,0 +1,60 @@
+package binlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// dbUnknown is executor.currentDB when the session's default database is not known: after
+// a statement that may have dropped it (DROP DATABASE of the current one leaves the
+// session without any).
+const dbUnknown = "\x00unknown"
+
+// useDB gives the exclusive session the default database a statement ran with on
+// the source, so that unqualified names resolve as they did there. A native
+// replica's SQL thread sets the name without checking that the database exists; a
+// client session cannot, so:
+//
+//   - noUse (CREATE/DROP DATABASE) or no logged database: the statement runs with
+//     none, as it names what it changes;
+//   - a database the standby does not have (not created yet, or dropped earlier in
+//     the stream while another session on the source still had it selected): the
+//     statement runs with none too. Whatever it names explicitly works; an
+//     unqualified name fails with "no database selected", as it must, since the
+//     standby then really lacks that database.
+//
+// A session cannot leave its default database, so "none" after another one means a
+// new session (rare: DDL only).
+func (x *executor) useDB(ctx context.Context, schema string, noUse bool) error {
+	if noUse {
+		schema = ""
+	}
+	if schema == x.currentDB {
+		return nil
+	}
+	if schema != "" {
+		_, err := x.exec(ctx, "USE "+quoteIdent(schema))
+		if err == nil {
+			x.currentDB = schema
+			return nil
+		}
+		var me *mysql.MySQLError
+		if !errors.As(err, &me) || me.Number != 1049 { // ER_BAD_DB_ERROR
+			return fmt.Errorf("USE %s: %w", quoteIdent(schema), err)
+		}
+		if x.currentDB == "" {
+			return nil
+		}
+	}
+	x.reset()
+	return x.ensure(ctx)
+}
+
+// dropDatabaseSQL matches DROP DATABASE / DROP SCHEMA.
+var dropDatabaseSQL = regexp.MustCompile(`(?is)^\s*DROP\s+(DATABASE|SCHEMA)\b`)
+
+func dropsDatabase(sql string) bool { return dropDatabaseSQL.MatchString(sql) }
