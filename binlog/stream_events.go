@@ -98,6 +98,8 @@ type Query struct {
 	// NoUse is the event's LOG_EVENT_SUPPRESS_USE_F flag: the statement does not
 	// need its default database (CREATE/DROP DATABASE), so none is selected.
 	NoUse bool
+	// Context is the session state the statement ran in on the source.
+	Context SessionContext
 }
 
 // Commit closes the transaction opened by the last Begin. It is the only event after

@@ -114,10 +114,14 @@ func (a *assembler) query(e *replication.QueryEvent, h *replication.EventHeader,
 	case "BEGIN":
 		a.begun = true
 		return nil
-	case "COMMIT":
+	case "COMMIT", "ROLLBACK":
+		// A group ends with ROLLBACK when its transaction was rolled back after
+		// changing a non-transactional table: only those changes were logged, and
+		// they stay, so the group is applied like a committed one.
 		return a.commit(h, emit)
 	}
-	a.emit(emit, Query{Schema: string(e.Schema), SQL: sql, NoUse: h.Flags&suppressUseFlag != 0})
+	a.emit(emit, Query{Schema: string(e.Schema), SQL: sql, NoUse: h.Flags&suppressUseFlag != 0,
+		Context: decodeSessionContext(e.StatusVars, h.Timestamp)})
 	if a.standalone || (a.flavor == mysqlx.MySQL && !a.begun) {
 		// DDL and other self-committing statements: MariaDB flags them standalone,
 		// MySQL writes them without BEGIN. Their commit is the statement itself.

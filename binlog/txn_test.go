@@ -43,6 +43,9 @@ func txRun(t *testing.T, flavor mysqlx.Flavor, evs ...*replication.BinlogEvent) 
 			out = append(out, fmt.Sprintf("begin %s srv=%d %s", e.GTID, e.ServerID, e.Timestamp.Format(time.RFC3339)))
 		case Commit:
 			out = append(out, fmt.Sprintf("commit %s %s", e.GTID, e.Timestamp.Format(time.RFC3339Nano)))
+		case Query:
+			out = append(out, fmt.Sprintf("query %s %q nouse=%v at %s", e.Schema, e.SQL, e.NoUse,
+				e.Context.Time.Format(time.RFC3339)))
 		default:
 			out = append(out, fmt.Sprintf("%T %+v", e, e))
 		}
@@ -74,9 +77,9 @@ func TestAssembleMySQL(t *testing.T) {
 	}
 	u := "3e11fa47-71ca-11e1-9e33-c80aa9429562"
 	txExpect(t, got,
-		"begin "+u+":5 srv=7 1970-01-01T00:00:10Z", "binlog.Query {Schema:db SQL:SAVEPOINT a}",
+		"begin "+u+":5 srv=7 1970-01-01T00:00:10Z", `query db "SAVEPOINT a" nouse=false at 1970-01-01T00:00:10Z`,
 		"commit "+u+":5 2023-11-14T22:13:20.123456Z",
-		"begin "+u+":6 srv=7 1970-01-01T00:00:10Z", "binlog.Query {Schema:db SQL:CREATE TABLE x (id INT)}",
+		"begin "+u+":6 srv=7 1970-01-01T00:00:10Z", `query db "CREATE TABLE x (id INT)" nouse=false at 1970-01-01T00:00:10Z`,
 		"commit "+u+":6 1970-01-01T00:00:10Z", "binlog.Heartbeat {Timestamp:1970-01-01 00:01:39 +0000 UTC}")
 }
 
@@ -91,7 +94,7 @@ func TestAssembleMariaDB(t *testing.T) {
 	}
 	txExpect(t, got,
 		"begin 0-7-41 srv=7 1970-01-01T00:00:10Z", "commit 0-7-41 1970-01-01T00:00:10Z",
-		"begin 0-7-42 srv=7 1970-01-01T00:00:10Z", "binlog.Query {Schema:db SQL:DROP TABLE y}",
+		"begin 0-7-42 srv=7 1970-01-01T00:00:10Z", `query db "DROP TABLE y" nouse=false at 1970-01-01T00:00:10Z`,
 		"commit 0-7-42 1970-01-01T00:00:10Z",
 		"begin 0-7-43 srv=7 1970-01-01T00:00:10Z", "binlog.Rollback {GTID:0-7-43}",
 		"begin 0-7-43 srv=7 1970-01-01T00:00:10Z", "commit 0-7-43 1970-01-01T00:00:12Z")
