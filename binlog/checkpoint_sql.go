@@ -27,8 +27,9 @@ type checkpointMove struct {
 //
 // When another holder's token is stored (fenced), or the stored set is not the one
 // this applier committed last (someone else moved it), the IF yields NULL for a NOT
-// NULL column and, in the applier's strict sql_mode, the UPDATE fails with error
-// 1048, so nothing after it runs. When the row is missing, the UPDATE changes
+// NULL column and, in the strict sql_mode the two statements run in (the session's
+// own is permissive for rows, see applySession, and comes back after them), the
+// UPDATE fails with error 1048, so nothing after it runs. When the row is missing, the UPDATE changes
 // nothing and the INSERT of a NULL gtid_set fails the same way (updated_at always
 // changes, so a present row always counts 1): rows are never committed without their
 // checkpoint. The session must be in UTC (applySession) for the TIMESTAMP values.
@@ -57,11 +58,11 @@ func (s *CheckpointStore) moveSQL(m checkpointMove) (string, error) {
 	}
 	token := strconv.FormatUint(m.token, 10)
 	id := quoteString(s.streamID)
-	return "UPDATE " + checkpointTable + " SET gtid_set = IF(fencing_token = " + token + " AND gtid_set = " +
+	return "SET SESSION sql_mode = '" + fenceSQLMode + "';\nUPDATE " + checkpointTable + " SET gtid_set = IF(fencing_token = " + token + " AND gtid_set = " +
 		quoteString(from) + ", " + quoteString(to) + ", NULL), source_commit_ts = COALESCE(" + commit +
 		", source_commit_ts), pending_ddl = " + pending + ", updated_at = CURRENT_TIMESTAMP(6) WHERE stream_id = " + id +
 		";\nINSERT INTO " + checkpointTable + " (stream_id, flavor, gtid_set, fencing_token) SELECT " + id + ", " +
-		quoteString(string(s.flavor)) + ", NULL, 0 FROM DUAL WHERE ROW_COUNT() <> 1", nil
+		quoteString(string(s.flavor)) + ", NULL, 0 FROM DUAL WHERE ROW_COUNT() <> 1;\nSET SESSION sql_mode = '" + rowsSQLMode + "'", nil
 }
 
 // explainRefused says why a checkpoint move failed the fence: the stored row as it

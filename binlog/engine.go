@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/pilotlight-dr/pilotlight/binlog/statement"
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
@@ -20,16 +21,31 @@ import (
 // no longer holds what the source held. Applying stops; it never skips.
 var ErrDiverged = errors.New("standby diverged from the source")
 
-// applySession is the session state every apply connection runs with: UTC, so that
-// TIMESTAMP strings (rendered in UTC by the stream) mean the source's instants;
-// foreign keys off, because the source already checked them and row events of one
-// transaction may arrive in an order a child-before-parent check would refuse; a
-// strict sql_mode, so that a value the standby cannot hold fails instead of being
-// truncated (and the checkpoint fence works, see moveSQL), without NO_ZERO_DATE (the
-// source may hold zero dates) and with NO_AUTO_VALUE_ON_ZERO (a 0 in an
-// AUTO_INCREMENT column is a value, not "next").
-const applySession = "SET SESSION time_zone = '+00:00', foreign_key_checks = 0, " +
-	"sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'"
+// applySession is the session state every apply connection runs with:
+//
+//   - UTC, so that TIMESTAMP strings (rendered in UTC by the stream) mean the
+//     source's instants;
+//   - foreign keys off, because the source already checked them and row events of
+//     one transaction may arrive in an order a child-before-parent check would
+//     refuse;
+//   - a permissive sql_mode with NO_AUTO_VALUE_ON_ZERO: row images are facts, and a
+//     value a non-strict session stored on the source (an ENUM's '' error value, a
+//     zero date, a generated column computed with a warning) must be applied as it
+//     was stored, as a native replica applies rows; a 0 in an AUTO_INCREMENT column
+//     is a value, not "next". The checkpoint move switches to a strict mode for its
+//     own two statements (moveSQL), which its fence needs;
+//   - ApplierVariable set, which makes the standby's held triggers do nothing for
+//     the rows applied here (their effects are rows of the binlog already).
+//
+// applySessionMariaDB adds check_constraint_checks = 0 (rows the source stored are
+// not checked again, as a native replica does not).
+const (
+	applySession = "SET SESSION time_zone = '+00:00', foreign_key_checks = 0, " +
+		"sql_mode = '" + rowsSQLMode + "', " + statement.ApplierVariable + " = 1"
+	applySessionMariaDB = applySession + ", check_constraint_checks = 0"
+	rowsSQLMode         = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"
+	fenceSQLMode        = "STRICT_ALL_TABLES," + rowsSQLMode
+)
 
 // Defaults of ApplyConfig.
 const (
@@ -66,6 +82,9 @@ type ApplyConfig struct {
 	// until the transaction with this GTID is committed: the retry after a failed
 	// parallel batch, so that a real error names its row exactly.
 	SerialUntil string
+	// SkipAccountStatements skips account statements (CREATE USER, GRANT...)
+	// instead of applying them: each is logged without its secrets and counted.
+	SkipAccountStatements bool
 	// StopTimeout bounds a requested stop: the transaction in flight may take this
 	// long to arrive whole and commit; after it, what is left is rolled back.
 	StopTimeout time.Duration

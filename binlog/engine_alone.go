@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/pilotlight-dr/pilotlight/binlog/statement"
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
@@ -40,17 +42,25 @@ func (c *coordinator) sendExclusive(o *openTxn) error {
 	return err
 }
 
-// ddl runs a statement the source logged as text (DDL in ROW format). DDL commits by
-// itself, so the checkpoint cannot travel with it. Instead, first the checkpoint
-// records the statement's GTID as pending (in its own small commit), then the
-// statement runs, then the checkpoint moves over the transaction and clears the
-// mark. After a crash between the last two, the restarted applier finds the mark:
-// if the statement then fails with an error meaning "already done" (the table
-// exists, the column is gone...), it was applied before the crash, which atomic DDL
-// (MariaDB 10.6+, MySQL 8) makes all or nothing, and the checkpoint just follows.
-func (c *coordinator) ddl(e Query) error {
+// ddl runs a statement the source logged as text (DDL, account management) on the
+// exclusive session, in the source's session context and default database, after
+// rewriting the statements that must not act on a standby as they did on the
+// primary (triggers and events are held, see statement.HoldTrigger and
+// statement.HoldEvent). DDL commits by itself, so the checkpoint cannot travel
+// with it. Instead, first the checkpoint records the statement's GTID as pending
+// (in its own small commit), then the statement runs, then the checkpoint moves
+// over the transaction and clears the mark. After a crash between the last two,
+// the restarted applier finds the mark: if the statement then fails with an error
+// meaning "already done" (the table exists, the column is gone...), it was applied
+// before the crash, which atomic DDL (MariaDB 10.6+, MySQL 8) makes all or
+// nothing, and the checkpoint just follows.
+func (c *coordinator) ddl(e Query, st statement.Statement) error {
 	t := c.open.t
-	c.x.rollback(c.io) // nothing was sent: the DDL is the transaction's first statement
+	sql, err := standbyForm(e, st)
+	if err != nil {
+		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
+	}
+	c.x.rollback(c.io) // nothing was sent: the statement is the transaction's first
 	wasPending := c.pending == t.gtid
 	if !wasPending {
 		mv := checkpointMove{from: c.planned, to: c.planned, token: c.a.token, pendingDDL: t.gtid}
@@ -62,25 +72,51 @@ func (c *coordinator) ddl(e Query) error {
 	if err := c.x.useDB(c.io, e.Schema, e.NoUse); err != nil {
 		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
 	}
-	_, err := c.x.exec(c.io, e.SQL)
-	if dropsDatabase(e.SQL) {
+	err = c.x.inContext(c.io, e.Context, c.a.flavor, sql)
+	if st.Kind == statement.Database && strings.HasPrefix(st.Verb, "DROP") {
 		c.x.currentDB = dbUnknown // dropping the current database leaves the session without one
 	}
 	c.plan.forget()
 	switch {
 	case err == nil:
-	case wasPending && alreadyDone(err):
-		c.log.Info("DDL was applied before a restart; its checkpoint follows now", slog.String("gtid", t.gtid),
-			slog.String("statement", truncate(e.SQL, 200)), slog.String("error", err.Error()))
+	case wasPending && alreadyDone(err, st):
+		c.log.Info("statement was applied before a restart; its checkpoint follows now", slog.String("gtid", t.gtid),
+			slog.String("statement", truncate(statement.Redact(e.SQL), 200)), slog.String("error", err.Error()))
+	case st.Kind == statement.Account && (deniedError(err) || mysqlErrno(err) == 1410): // 1410: may not create a user with GRANT
+		return accountRefusedError(context.WithoutCancel(c.io), c.a.db, t.gtid, e.SQL, err)
 	default:
-		return fmt.Errorf("apply transaction %s: statement %.200q: %w", t.gtid, e.SQL, err)
+		return fmt.Errorf("apply transaction %s: statement %.200q: %w", t.gtid, statement.Redact(e.SQL), err)
 	}
 	c.x.startTxn() // rows after the DDL (CREATE ... SELECT) and the checkpoint go in a new transaction
 	return nil
 }
 
-// alreadyDone reports whether a DDL error means its effect is already there.
-func alreadyDone(err error) bool {
+// standbyForm is the statement as the standby must run it: run by the account
+// that ran it on the primary where that matters (statement.AsInvoker), a trigger
+// held, an event disabled on the standby; anything else as logged.
+func standbyForm(e Query, st statement.Statement) (string, error) {
+	sql := e.SQL
+	if e.Context.InvokerUser != "" {
+		sql = statement.AsInvoker(sql, statement.QuoteAccount(e.Context.InvokerUser, e.Context.InvokerHost))
+	}
+	switch st.Kind {
+	case statement.Trigger:
+		held, _, ok := statement.HoldTrigger(sql)
+		if !ok {
+			return "", fmt.Errorf("%w: cannot read the header of %.120q, so the trigger cannot be held on the standby "+
+				"(its effects would be applied twice)", ErrUnsupportedEvent, sql)
+		}
+		return held, nil
+	case statement.Event:
+		held, _, _ := statement.HoldEvent(sql, "SLAVE")
+		return held, nil
+	}
+	return sql, nil
+}
+
+// alreadyDone reports whether a statement's error means its effect is already
+// there.
+func alreadyDone(err error, st statement.Statement) bool {
 	var me *mysql.MySQLError
 	if !errors.As(err, &me) {
 		return false
@@ -92,6 +128,8 @@ func alreadyDone(err error) bool {
 		1304, 1305, 1359, 1360, 1537, 1539, // routine, trigger, event exists / does not
 		1826, 4031: // duplicate foreign key / sequence
 		return true
+	case 1396, 1141, 1147: // CREATE/DROP USER|ROLE failed, no such grant
+		return st.Kind == statement.Account
 	}
 	return false
 }

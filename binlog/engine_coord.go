@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pilotlight-dr/pilotlight/binlog/statement"
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
@@ -310,24 +311,35 @@ func (c *coordinator) rows(e Rows) error {
 
 func (c *coordinator) query(e Query) error {
 	o := c.open
-	if savepointSQL.MatchString(e.SQL) {
+	st := statement.Classify(e.SQL)
+	switch {
+	case st.Kind == statement.Savepoint:
 		o.t.stmts = append(o.t.stmts, stmt{sql: e.SQL, want: -1})
 		o.t.bytes += len(e.SQL)
 		if o.exclusive {
 			return c.sendExclusive(o)
 		}
 		return nil
+	case st.Kind == statement.DML && !st.Generated:
+		return statementDMLError(o.t.gtid, e, st)
+	case st.Kind == statement.Account && c.cfg.SkipAccountStatements:
+		c.log.Warn("account statement skipped (--skip-account-statements): the standby will lack its effect",
+			slog.String("gtid", o.t.gtid), slog.String("statement", truncate(statement.Redact(e.SQL), 300)))
+		if c.m != nil {
+			c.m.ObserveSkippedAccountStatement()
+		}
+		return nil // the transaction commits without it, moving the checkpoint
 	}
 	if o.t.rows > 0 {
 		return fmt.Errorf("apply transaction %s: %w: statement after row changes in one transaction: %.80q",
-			o.t.gtid, ErrUnsupportedEvent, e.SQL)
+			o.t.gtid, ErrUnsupportedEvent, statement.Redact(e.SQL))
 	}
 	if !o.exclusive {
 		if err := c.exclusive(); err != nil {
 			return err
 		}
 	}
-	return c.ddl(e)
+	return c.ddl(e, st)
 }
 
 func (c *coordinator) commit(e Commit) error {

@@ -49,7 +49,11 @@ func (x *executor) ensure(ctx context.Context) error {
 		conn.Close()
 		return fmt.Errorf("apply: read the standby session settings: %w", err)
 	}
+	maria := strings.Contains(strings.ToLower(version), "mariadb")
 	setup := []string{applySession}
+	if maria {
+		setup[0] = applySessionMariaDB
+	}
 	if logBin == 0 || !strings.EqualFold(format, "STATEMENT") {
 		// Fewer gap locks between concurrent workers; with statement logging the
 		// server refuses READ COMMITTED for InnoDB writes.
@@ -67,7 +71,7 @@ func (x *executor) ensure(ctx context.Context) error {
 	if limit := int(packet) - 64<<10; limit > 0 && limit < x.chunk {
 		x.chunk = limit
 	}
-	x.compound = strings.Contains(strings.ToLower(version), "mariadb")
+	x.compound = maria
 	x.conn = conn
 	return nil
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
 // dbUnknown is executor.currentDB when the session's default database is not known: after
@@ -54,7 +55,29 @@ func (x *executor) useDB(ctx context.Context, schema string, noUse bool) error {
 	return x.ensure(ctx)
 }
 
-// dropDatabaseSQL matches DROP DATABASE / DROP SCHEMA.
-var dropDatabaseSQL = regexp.MustCompile(`(?is)^\s*DROP\s+(DATABASE|SCHEMA)\b`)
 
-func dropsDatabase(sql string) bool { return dropDatabaseSQL.MatchString(sql) }
+// inContext runs sql in the session context the source logged with it, then
+// puts the session back in the applier's own settings. If that fails the
+// session is dropped (a new one starts with them).
+func (x *executor) inContext(ctx context.Context, sc SessionContext, flavor mysqlx.Flavor, sql string) error {
+	set, restore := sc.contextSQL(flavor)
+	if set != "" {
+		if _, err := x.exec(ctx, set); err != nil {
+			return fmt.Errorf("set the statement's session context (%s): %w", set, err)
+		}
+	}
+	_, err := x.exec(ctx, sql)
+	if restore != "" {
+		if _, rerr := x.exec(ctx, restore); rerr != nil {
+			db := x.currentDB
+			x.reset()
+			if eerr := x.ensure(ctx); eerr != nil && err == nil {
+				err = eerr
+			}
+			if err == nil && db != "" && db != dbUnknown {
+				err = x.useDB(ctx, db, false)
+			}
+		}
+	}
+	return err
+}

@@ -45,6 +45,7 @@ type Metrics struct {
 	appliedBytes  prometheus.Counter
 	events        prometheus.Counter
 	reconnects    prometheus.Counter
+	skippedAcct   prometheus.Counter
 	rpoTarget     prometheus.Gauge
 	rpoBreaches   prometheus.Counter
 	rpoBreachedFn prometheus.GaugeFunc
@@ -83,6 +84,8 @@ func NewMetrics(stream string, clock func() time.Time) (*Metrics, error) {
 	m.appliedBytes = counter("applied_bytes_total", "Bytes of SQL statements that applied the transactions on the standby.")
 	m.events = counter("events_received_total", "Binlog events received from the source.")
 	m.reconnects = counter("reconnects_total", "Reconnections to the source or the standby.")
+	m.skippedAcct = counter("skipped_account_statements_total",
+		"Account statements (CREATE USER, GRANT, ...) not applied because of --skip-account-statements.")
 	m.rpoTarget = gauge("rpo_seconds", "RPO target: the largest replication lag tolerated.")
 	m.rpoBreaches = counter("rpo_breaches_total", "Times the replication lag went over the RPO target.")
 	m.rpoBreachedFn = gaugeFunc("rpo_breached", "1 while the replication lag is over the RPO target, else 0.",
@@ -96,7 +99,7 @@ func NewMetrics(stream string, clock func() time.Time) (*Metrics, error) {
 
 	for _, c := range []prometheus.Collector{
 		lag, m.lastCommitTS, m.appliedTxns, m.appliedRows, m.appliedBytes, m.events,
-		m.reconnects, ckptAge,
+		m.reconnects, m.skippedAcct, ckptAge,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
@@ -106,6 +109,10 @@ func NewMetrics(stream string, clock func() time.Time) (*Metrics, error) {
 	}
 	return m, nil
 }
+
+// ObserveSkippedAccountStatement counts an account statement skipped by
+// --skip-account-statements.
+func (m *Metrics) ObserveSkippedAccountStatement() { m.skippedAcct.Inc() }
 
 // Registry is the registry holding this stream's collectors, for an HTTP
 // handler or for tests.

@@ -135,8 +135,13 @@ func (w *sqlBuf) update(name string, cols []boundColumn, hasPK bool, before, aft
 	return nil
 }
 
-// delete deletes the one row that matches the before image's key.
+// delete deletes the one row that matches the before image's key (any one row
+// when every column is generated: they are all alike).
 func (w *sqlBuf) delete(name string, cols []boundColumn, hasPK bool, before []any) error {
+	if len(cols) == 0 {
+		w.str("DELETE FROM " + name + " LIMIT 1")
+		return nil
+	}
 	w.str("DELETE FROM " + name + " WHERE ")
 	if err := w.keyMatch(cols, hasPK, before); err != nil {
 		return err

@@ -32,7 +32,8 @@ const (
 // classify decides what Replicate does after err.
 func classify(err error) errorKind {
 	for _, fatal := range []error{ErrFenced, ErrPurged, ErrUnsupportedEvent, ErrUnsupportedValue, ErrNoGTID,
-		ErrNoCheckpoint, ErrCheckpointBackwards, ErrSchemaMismatch, mysqlx.ErrFlavorMismatch} {
+		ErrNoCheckpoint, ErrCheckpointBackwards, ErrSchemaMismatch, ErrStatementDML, ErrAccountRefused,
+		mysqlx.ErrFlavorMismatch} {
 		if errors.Is(err, fatal) {
 			return fatalError
 		}

@@ -156,6 +156,9 @@ func (a *app) replicate(ctx context.Context, r config.Replication, o replicateOp
 	if err != nil {
 		return err
 	}
+	if _, err := binlog.HoldStandby(ctx, sides.stb, sides.standby.Flavor, o.filter.Match, a.log); err != nil {
+		return fmt.Errorf("standby: %w", err)
+	}
 	return a.stream(ctx, sides, store, r, o, start, lease.Token())
 }
 

@@ -74,7 +74,7 @@ func (a *app) stream(ctx context.Context, s *replicateSides, store *binlog.Check
 		Stream:   binlog.StreamConfig{Source: s.srcEP, Flavor: s.primary.Flavor, ServerID: s.serverID, Logger: a.log},
 		SourceDB: s.src, SourceServer: s.primary,
 		Standby: s.stb, Store: store, Token: token,
-		Apply: binlog.ApplyConfig{Workers: workers},
+		Apply: binlog.ApplyConfig{Workers: workers, SkipAccountStatements: r.SkipAccountStatements},
 		Filter: func(src binlog.EventSource) binlog.EventSource {
 			return newEventFilter(src, o.filter)
 		},

@@ -29,6 +29,9 @@ func replicateFlags(fs *pflag.FlagSet) {
 		"lag stays measured; needs CREATE, INSERT, UPDATE on pilotlight.* there (config replication.heartbeat; default off)")
 	fs.Uint32("server-id", 0, "replication client server id (config replication.server_id; default: a stable id derived from the stream)")
 	fs.String("listen", "", "serve /metrics, /healthz and /readyz on this address, e.g. :9187 (config replication.listen)")
+	fs.Bool("skip-account-statements", false, "do not apply the primary's CREATE/ALTER/DROP USER, GRANT, REVOKE, "+
+		"roles and SET PASSWORD (for a standby user without those privileges); each skipped one is logged and "+
+		"counted (config replication.skip_account_statements)")
 }
 
 // applyReplicationFlags copies every replication flag the user set over r.
@@ -51,6 +54,10 @@ func applyReplicationFlags(cmd *cobra.Command, r *config.Replication) error {
 	set("heartbeat", func() error { r.Heartbeat, err = fs.GetDuration("heartbeat"); return err })
 	set("server-id", func() error { r.ServerID, err = fs.GetUint32("server-id"); return err })
 	set("listen", func() error { r.Listen, err = fs.GetString("listen"); return err })
+	set("skip-account-statements", func() error {
+		r.SkipAccountStatements, err = fs.GetBool("skip-account-statements")
+		return err
+	})
 	if err != nil {
 		return usageError{err}
 	}

@@ -31,8 +31,10 @@ primary's executed GTID set and the standby's checkpoint for the stream, and
 reports: the transactions not yet on the standby, the lag (now minus the source
 commit time of the last applied transaction), RPO compliance, the checkpoint's
 age, errant transactions (on the standby's checkpoint but not on the primary:
-a red flag before any cutover), and which process holds the replicate lease on
-this host. Read-only on both servers.
+a red flag before any cutover), which process holds the replicate lease on
+this host and whether its fencing token is the one the checkpoint holds, and
+the triggers and events held on the standby (they do not run there while it is
+a standby; promotion releases them). Read-only on both servers.
 
 The RPO is met when nothing is missing, or when the lag is within --rpo. When
 no transaction has been applied yet the lag is unknown and the RPO is not met
@@ -139,6 +141,10 @@ func (a *app) gatherStatus(ctx context.Context, r config.Replication) (*statusRe
 	}
 	rep.Source, rep.Standby = srcInfo, stbInfo
 	rep.Applier = inspectApplier(r.LeaseDirOrDefault(a.lookup), r.Stream)
+	rep.CheckpointToken = cp.Token
+	if rep.Held, err = binlog.Held(ctx, stb); err != nil {
+		return nil, fmt.Errorf("standby: %w", err)
+	}
 	return rep, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/pilotlight-dr/pilotlight/binlog"
 )
 
 // Lag states of a status report.
@@ -36,7 +38,13 @@ type statusReport struct {
 	CheckpointAgeSeconds float64       `json:"checkpoint_age_seconds"`
 	ErrantGTIDSet        string        `json:"errant_gtid_set"`
 	DivergentDomains     []uint32      `json:"divergent_domains"`
-	Applier              applierInfo   `json:"applier"`
+	// CheckpointToken is the fencing token stored in the checkpoint row: only
+	// the replicate whose lease carries it may commit.
+	CheckpointToken uint64      `json:"checkpoint_token"`
+	Applier         applierInfo `json:"applier"`
+	// Held are the triggers and events held on the standby (they do not run
+	// there; promotion releases them).
+	Held []binlog.HeldObject `json:"held"`
 }
 
 type endpointInfo struct {
@@ -67,6 +75,9 @@ func (r *statusReport) writeJSON(w io.Writer) error {
 	if r.DivergentDomains == nil {
 		r.DivergentDomains = []uint32{}
 	}
+	if r.Held == nil {
+		r.Held = []binlog.HeldObject{}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -90,8 +101,46 @@ func (r *statusReport) writeTable(w io.Writer) error {
 	row("RPO", "%s (target %s)", verdict, seconds(r.RPOSeconds))
 	row("checkpoint age", "%s (updated %s)", seconds(r.CheckpointAgeSeconds), r.CheckpointUpdatedAt.Format(time.RFC3339))
 	row("errant transactions", "%s", r.errantText())
-	row("applier", "%s", r.Applier.Detail)
+	row("applier", "%s", r.applierText())
+	row("held on standby", "%s", r.heldText())
 	return tw.Flush()
+}
+
+func (r *statusReport) applierText() string {
+	a := r.Applier
+	switch {
+	case a.State != "running" || a.Token == 0:
+		return fmt.Sprintf("%s; the checkpoint's fencing token is %d", a.Detail, r.CheckpointToken)
+	case a.Token == r.CheckpointToken:
+		return fmt.Sprintf("%s: its token holds the stream", a.Detail)
+	case a.Token < r.CheckpointToken:
+		return fmt.Sprintf("%s, but the checkpoint holds token %d: a newer replicate (another host or lease "+
+			"directory) holds the stream and this one is fenced", a.Detail, r.CheckpointToken)
+	}
+	return fmt.Sprintf("%s, claiming the stream (the checkpoint still holds token %d)", a.Detail, r.CheckpointToken)
+}
+
+func (r *statusReport) heldText() string {
+	if len(r.Held) == 0 {
+		return "nothing (no trigger or event to hold)"
+	}
+	var triggers, events []string
+	for _, h := range r.Held {
+		if h.Kind == "trigger" {
+			triggers = append(triggers, h.Schema+"."+h.Name)
+		} else {
+			events = append(events, h.Schema+"."+h.Name)
+		}
+	}
+	var parts []string
+	if len(triggers) > 0 {
+		parts = append(parts, fmt.Sprintf("%s (%s)", countOf(len(triggers), "trigger"), strings.Join(triggers, ", ")))
+	}
+	if len(events) > 0 {
+		parts = append(parts, fmt.Sprintf("%s (%s)", countOf(len(events), "event"), strings.Join(events, ", ")))
+	}
+	return strings.Join(parts, ", ") + ": they do not run for the applier (its rows carry their effects); " +
+		"promotion releases them"
 }
 
 func (r *statusReport) missingText() string {
@@ -165,4 +214,12 @@ func splitMembers(set string) []string {
 func uuidOf(member string) string {
 	u, _, _ := strings.Cut(member, ":")
 	return u
+}
+
+// countOf is "1 trigger" or "3 triggers".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -44,6 +44,9 @@ type Replication struct {
 	// Listen is the address of /metrics, /healthz and /readyz (e.g. :9187);
 	// empty: no HTTP server.
 	Listen string `yaml:"listen"`
+	// SkipAccountStatements skips the primary's account statements (CREATE
+	// USER, GRANT, ...) instead of applying them; each is logged and counted.
+	SkipAccountStatements bool `yaml:"skip_account_statements"`
 }
 
 // DefaultStream is the stream id when none is configured.

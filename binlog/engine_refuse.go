@@ -1,0 +1,83 @@
+package binlog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/pilotlight-dr/pilotlight/binlog/statement"
+)
+
+// Sentinel errors of statements the applier refuses (wrapped; fatal).
+var (
+	// ErrStatementDML: a row change logged as a statement (the session on the
+	// primary ran with binlog_format STATEMENT or MIXED). pilotlight applies row
+	// images only: re-running the statement on the standby could change other
+	// rows than it did on the primary (NOW(), RAND(), LIMIT without ORDER BY,
+	// triggers, a standby whose data differs), so it stops instead.
+	ErrStatementDML = errors.New("a row change was logged as a statement, not as rows")
+	// ErrAccountRefused: the standby refused an account statement (CREATE USER,
+	// GRANT...) for lack of a privilege.
+	ErrAccountRefused = errors.New("the standby refused an account statement")
+)
+
+// statementDMLError is the fatal error for a statement-based row change.
+func statementDMLError(gtid string, e Query, st statement.Statement) error {
+	table := "a table"
+	if st.Name != "" {
+		schema := st.Schema
+		if schema == "" {
+			schema = e.Schema
+		}
+		table = quoteIdent(schema) + "." + quoteIdent(st.Name)
+		if schema == "" {
+			table = quoteIdent(st.Name)
+		}
+	}
+	return fmt.Errorf("apply transaction %s: %w: %s on %s (%.120q): a session on the primary ran it with "+
+		"binlog_format=STATEMENT or MIXED, so the binlog has no row images for it; fix: keep every session on ROW "+
+		"(revoke SUPER/BINLOG ADMIN from applications, which lets them change binlog_format), then seed the standby again "+
+		"from a snapshot taken after this transaction; or, if the table need not be on the standby, "+
+		"leave it out with --exclude", gtid, ErrStatementDML, st.Verb, table, statement.Redact(e.SQL))
+}
+
+// privilegeInMessage finds the privilege a server's access-denied message names
+// ("you need (at least one of) the CREATE USER privilege(s)").
+var privilegeInMessage = regexp.MustCompile(`the ([A-Z][A-Z _,]*?) privilege`)
+
+// accountRefusedError is the fatal error for an account statement the standby
+// refused: it names the GTID, the statement (without secrets), the privilege and
+// both ways on.
+func accountRefusedError(ctx context.Context, db *sql.DB, gtid, text string, cause error) error {
+	fix := "grant the applier the privilege the standby names"
+	if m := privilegeInMessage.FindStringSubmatch(cause.Error()); m != nil {
+		priv := strings.TrimSpace(m[1])
+		account, _ := deniedAccount(ctx, db, cause)
+		if account == "" {
+			account = "'<applier>'@'<host>'"
+		}
+		fix = fmt.Sprintf("grant it (GRANT %s ON *.* TO %s)", priv, account)
+		if strings.Contains(priv, ",") {
+			fix = fmt.Sprintf("grant one of %s (GRANT ... ON *.* TO %s)", priv, account)
+		}
+	} else if strings.Contains(strings.ToUpper(text), "GRANT") {
+		fix = "grant the applier the privileges this statement grants, WITH GRANT OPTION"
+	}
+	return fmt.Errorf("apply transaction %s: %w: %.200q: %v; a promoted standby needs the application's accounts: "+
+		"%s, or start replicate with --skip-account-statements (each skipped statement is logged and counted)",
+		gtid, ErrAccountRefused, statement.Redact(text), cause, fix)
+}
+
+// mysqlErrno is the server error number in err, 0 when there is none.
+func mysqlErrno(err error) uint16 {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number
+	}
+	return 0
+}
