@@ -29,7 +29,7 @@ var ErrDiverged = errors.New("standby diverged from the source")
 //     one transaction may arrive in an order a child-before-parent check would
 //     refuse;
 //   - a permissive sql_mode with NO_AUTO_VALUE_ON_ZERO: row images are facts, and a
-//     value a non-strict session stored on the source (an ENUM's '' error value, a
+//     value a non-strict session stored on the source (an ENUM's ” error value, a
 //     zero date, a generated column computed with a warning) must be applied as it
 //     was stored, as a native replica applies rows; a 0 in an AUTO_INCREMENT column
 //     is a value, not "next". The checkpoint move switches to a strict mode for its

@@ -55,7 +55,6 @@ func (x *executor) useDB(ctx context.Context, schema string, noUse bool) error {
 	return x.ensure(ctx)
 }
 
-
 // inContext runs sql in the session context the source logged with it, then
 // puts the session back in the applier's own settings. If that fails the
 // session is dropped (a new one starts with them).
