@@ -11,6 +11,7 @@ import (
 type standbyColumn struct {
 	name      string
 	generated bool // VIRTUAL or STORED generated: never written
+	onUpdate  bool // ON UPDATE CURRENT_TIMESTAMP: always written by an UPDATE, or the standby stamps its own time
 	primary   bool
 	dataType  string // information_schema DATA_TYPE, lower case
 	unsigned  bool   // an UNSIGNED numeric column (COLUMN_TYPE)
@@ -26,6 +27,9 @@ type standbyTable struct {
 	byName  map[string]int
 	hasPK   bool
 	uniques []uniqueKey
+	// transactional is false for MyISAM, Aria, MEMORY...: see nontx.go.
+	transactional bool
+	engine        string
 }
 
 // uniqueKey is one unique index of a standby table.
@@ -61,6 +65,7 @@ func loadStandbyTable(ctx context.Context, q queryer, schema, table string) (*st
 		extra = strings.ToUpper(extra)
 		c.generated = strings.Contains(extra, "VIRTUAL GENERATED") || strings.Contains(extra, "STORED GENERATED") ||
 			strings.Contains(extra, "PERSISTENT GENERATED")
+		c.onUpdate = strings.Contains(extra, "ON UPDATE")
 		c.primary = key == "PRI"
 		c.dataType = strings.ToLower(c.dataType)
 		t.hasPK = t.hasPK || c.primary
@@ -78,7 +83,27 @@ func loadStandbyTable(ctx context.Context, q queryer, schema, table string) (*st
 	if err := t.loadUniques(ctx, q, schema, table); err != nil {
 		return nil, err
 	}
+	if err := t.loadEngine(ctx, q, schema, table); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// loadEngine reads the table's storage engine.
+func (t *standbyTable) loadEngine(ctx context.Context, q queryer, schema, table string) error {
+	rows, err := q.QueryContext(ctx, "SELECT COALESCE(ENGINE, '') FROM information_schema.TABLES "+
+		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", schema, table)
+	if err != nil {
+		return fmt.Errorf("read the engine of %s.%s on the standby: %w", schema, table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&t.engine); err != nil {
+			return fmt.Errorf("read the engine of %s.%s on the standby: %w", schema, table, err)
+		}
+	}
+	t.transactional = isTransactional(t.engine)
+	return rows.Err()
 }
 
 // loadUniques reads the table's unique indexes (PRIMARY first).

@@ -74,7 +74,7 @@ type coordinator struct {
 func newCoordinator(a *Applier) *coordinator {
 	cfg := a.cfg
 	return &coordinator{a: a, cfg: cfg, log: cfg.Logger, m: cfg.Metrics,
-		plan:   newPlanner(a.db, 15<<20, defaultChunkBytes),
+		plan:   newPlanner(a.db, 15<<20, defaultChunkBytes, cfg.Logger),
 		x:      &executor{db: a.db, chunk: defaultChunkBytes},
 		events: make(chan sourceItem, eventQueue), work: make(chan *batch),
 		slots: make(chan struct{}, cfg.Workers), failed: make(chan struct{}),
@@ -299,6 +299,9 @@ func (c *coordinator) rows(e Rows) error {
 			c.log.Info("large transaction: applying it alone, as it arrives", slog.String("gtid", o.t.gtid),
 				slog.Int("bytes_so_far", o.t.bytes))
 			return c.exclusive()
+		}
+		if o.t.nontx {
+			return c.exclusive() // never part of a batch that may fail and be retried
 		}
 		return nil
 	}

@@ -3,6 +3,7 @@ package binlog
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -20,6 +21,7 @@ type txn struct {
 	recv      time.Time // when its commit was received
 	mark      int64     // events received from the source up to its commit
 	alone     bool      // applied on the exclusive session: no keys needed
+	nontx     bool      // touches a non-transactional table: applied alone (see nontx.go)
 }
 
 // planner turns row events into statements against the standby's tables, whose
@@ -28,12 +30,15 @@ type planner struct {
 	meta    queryer // reads information_schema on the standby
 	tables  map[string]*standbyTable
 	keys    keyer
+	warned  map[string]bool // non-transactional tables already logged
+	log     *slog.Logger
 	maxText int // a statement longer than this goes as a prepared statement
 	chunk   int // a multi-row INSERT stops growing at this many bytes
 }
 
-func newPlanner(meta queryer, maxText, chunk int) *planner {
-	return &planner{meta: meta, tables: map[string]*standbyTable{}, keys: newKeyer(), maxText: maxText, chunk: chunk}
+func newPlanner(meta queryer, maxText, chunk int, log *slog.Logger) *planner {
+	return &planner{meta: meta, tables: map[string]*standbyTable{}, keys: newKeyer(), maxText: maxText, chunk: chunk,
+		warned: map[string]bool{}, log: log}
 }
 
 // forget drops the cached table descriptions (after a DDL).
@@ -67,6 +72,15 @@ func (p *planner) rows(ctx context.Context, t *txn, e Rows) error {
 	cols, err := info.bind(e.Schema, e.Table, e.Columns)
 	if err != nil {
 		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
+	}
+	if !info.transactional {
+		t.nontx = true
+		if !p.warned[info.name] {
+			p.warned[info.name] = true
+			p.log.Warn("applying rows of a non-transactional table: they cannot commit with the checkpoint, so a crash "+
+				"may apply its last changes twice (at-least-once); convert it to InnoDB on the primary",
+				slog.String("table", e.Schema+"."+e.Table), slog.String("engine", info.engine))
+		}
 	}
 	pos := info.positions(e.Columns)
 	step := 1

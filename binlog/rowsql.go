@@ -106,13 +106,15 @@ func (w *sqlBuf) tuple(cols []boundColumn, row []any) error {
 // update sets the writable columns whose value changed to the after image, on the
 // one row that matches the before image's key. With a primary key, the row found is
 // the source's row and the columns left out already hold their value; without one,
-// every column is matched, so the same holds. An update that changed nothing still
-// sets one column to itself, so that the row is found and counted.
+// every column is matched, so the same holds. An ON UPDATE CURRENT_TIMESTAMP column
+// is always set (to its unchanged value if need be): left out, the standby would
+// stamp the row with its own clock. An update that changed nothing still sets one
+// column to itself, so that the row is found and counted.
 func (w *sqlBuf) update(name string, cols []boundColumn, hasPK bool, before, after []any) error {
 	w.str("UPDATE " + name + " SET ")
 	n := 0
 	for _, c := range cols {
-		if c.index < len(before) && c.index < len(after) && sameValue(before[c.index], after[c.index]) {
+		if !c.target.onUpdate && c.index < len(before) && c.index < len(after) && sameValue(before[c.index], after[c.index]) {
 			continue
 		}
 		if n > 0 {

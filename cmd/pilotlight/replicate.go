@@ -133,7 +133,21 @@ func (a *app) replicate(ctx context.Context, r config.Replication, o replicateOp
 	}
 	defer sides.close()
 
-	lease, err := a.acquireStream(ctx, r)
+	store, err := binlog.NewCheckpointStore(sides.stb, r.Stream, sides.primary.Flavor)
+	if err != nil {
+		return err
+	}
+	if err := store.Ensure(ctx); err != nil {
+		return fmt.Errorf("standby: %w", err)
+	}
+	// The lease's token must fence whoever wrote the checkpoint last, even when
+	// that replicate kept its token counter elsewhere (another lease_dir, host
+	// or pod): ask for one above the checkpoint's.
+	cp, _, err := store.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("standby: %w", err)
+	}
+	lease, err := a.acquireStream(ctx, r, cp.Token)
 	if err != nil {
 		return err
 	}
@@ -152,7 +166,7 @@ func (a *app) replicate(ctx context.Context, r config.Replication, o replicateOp
 		}
 	}()
 
-	store, start, err := a.prepareCheckpoint(ctx, sides, r.Stream, o, lease.Token())
+	start, err := a.prepareCheckpoint(ctx, sides, store, o, lease.Token())
 	if err != nil {
 		return err
 	}

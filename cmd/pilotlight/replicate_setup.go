@@ -13,6 +13,7 @@ import (
 	"github.com/pilotlight-dr/pilotlight/internal/config"
 	"github.com/pilotlight-dr/pilotlight/internal/coord"
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
+	"github.com/pilotlight-dr/pilotlight/internal/redact"
 )
 
 // replicateSides are the two connected, preflighted servers.
@@ -44,11 +45,24 @@ func (a *app) connectSides(ctx context.Context, r config.Replication, o replicat
 	if s.srcEP, err = mysqlx.ParseURL(r.Source); err != nil {
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	if s.src, s.primary, _, err = statusEndpoint(ctx, "source", r.Source); err != nil {
+	// The source's SQL connections run short statements (purged-binlog checks,
+	// heartbeats): default timeouts make a black-holed primary an error in seconds,
+	// which the supervisor retries, instead of a hang until the kernel gives up.
+	srcSQL := s.srcEP.WithDefaultTimeouts(mysqlx.DefaultConnectTimeout, mysqlx.DefaultSourceReadTimeout,
+		mysqlx.DefaultSourceWriteTimeout)
+	if s.src, s.primary, _, err = openEndpoint(ctx, "source", srcSQL); err != nil {
 		return nil, err
 	}
 	if s.stb, s.standby, err = openApplierEndpoint(ctx, r.Standby); err != nil {
 		return nil, err
+	}
+	same, err := binlog.SameServer(ctx, s.src, s.stb)
+	if err != nil {
+		return nil, err
+	}
+	if same { // every other check would blame server ids, and its fix would change the primary
+		return nil, fmt.Errorf("preflight found 1 problem, fix it and start again:\n%w",
+			binlog.SameServerProblem(s.srcEP.String(), redact.URL(r.Standby)))
 	}
 	var rep binlog.Report
 	src, err := binlog.CheckSource(ctx, s.src, s.primary, o.filter.Schemas()...)
@@ -62,6 +76,14 @@ func (a *app) connectSides(ctx context.Context, r config.Replication, o replicat
 	rep.Problems = append(append(append(rep.Problems, src.Problems...), stb.Problems...),
 		binlog.ServerIDProblems(s.serverID, s.primary, s.standby)...)
 	rep.Warnings = append(src.Warnings, stb.Warnings...)
+	nontx, err := binlog.NonTransactionalTables(ctx, s.src, o.filter.Match)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	if p, ok := binlog.NonTransactionalProblem(nontx); ok {
+		rep.Warnings = append(rep.Warnings, p)
+	}
+	rep.Warnings = append(rep.Warnings, binlog.TimeZoneProblems(ctx, s.src, s.stb)...)
 	for _, w := range rep.Warnings {
 		a.log.Warn("preflight", slog.String("side", w.Side), slog.String("check", w.Check),
 			slog.String("problem", w.Problem), slog.String("fix", w.Fix))
@@ -106,16 +128,16 @@ func openApplierEndpoint(ctx context.Context, raw string) (*sql.DB, mysqlx.Serve
 	return db, srv, nil
 }
 
-// acquireStream takes the stream's lease, waiting (and saying so once) while
-// another process holds it.
-func (a *app) acquireStream(ctx context.Context, r config.Replication) (coord.Lease, error) {
+// acquireStream takes the stream's lease with a token above floor (the
+// checkpoint's), waiting (and saying so once) while another process holds it.
+func (a *app) acquireStream(ctx context.Context, r config.Replication, floor uint64) (coord.Lease, error) {
 	dir := r.LeaseDirOrDefault(a.lookup)
 	c, err := coord.NewFile(dir)
 	if err != nil {
 		return nil, err
 	}
 	name := "replicate/" + r.Stream
-	l, err := c.Acquire(ctx, name, false)
+	l, err := c.Acquire(ctx, name, false, coord.Above(floor))
 	var held *coord.HeldError
 	if !errors.As(err, &held) {
 		return l, err
@@ -123,7 +145,7 @@ func (a *app) acquireStream(ctx context.Context, r config.Replication) (coord.Le
 	a.log.Warn("another replicate holds the lease of this stream; waiting for it",
 		slog.String("stream", r.Stream), slog.String("lease", name), slog.String("lease_dir", dir),
 		slog.String("holder", held.Holder.String()))
-	l, err = c.Acquire(ctx, name, true)
+	l, err = c.Acquire(ctx, name, true, coord.Above(floor))
 	if err != nil {
 		return nil, err
 	}
@@ -133,53 +155,49 @@ func (a *app) acquireStream(ctx context.Context, r config.Replication) (coord.Le
 
 // prepareCheckpoint makes sure the stream has a checkpoint, initialising it on
 // the first run from --from-start or --start-gtid, claims it with token, and
-// returns the store and the set to stream after.
-func (a *app) prepareCheckpoint(ctx context.Context, s *replicateSides, stream string, o replicateOpts,
-	token uint64) (*binlog.CheckpointStore, mysqlx.GTIDSet, error) {
+// returns the set to stream after. A start the primary has not reached, or can
+// no longer serve, is refused before anything is written.
+func (a *app) prepareCheckpoint(ctx context.Context, s *replicateSides, store *binlog.CheckpointStore,
+	o replicateOpts, token uint64) (mysqlx.GTIDSet, error) {
 	var none mysqlx.GTIDSet
-	store, err := binlog.NewCheckpointStore(s.stb, stream, s.primary.Flavor)
-	if err != nil {
-		return nil, none, err
-	}
-	if err := store.Ensure(ctx); err != nil {
-		return nil, none, fmt.Errorf("standby: %w", err)
-	}
+	stream := store.StreamID()
 	cp, ok, err := store.Load(ctx)
 	if err != nil {
-		return nil, none, fmt.Errorf("standby: %w", err)
+		return none, fmt.Errorf("standby: %w", err)
 	}
 	start := cp.GTIDs
 	switch {
 	case ok && (o.fromStart || o.startGTID != ""):
-		return nil, none, fmt.Errorf("stream %s already has a checkpoint on the standby (%s); it says where to resume: "+
-			"start again without --from-start and --start-gtid", stream, orEmpty(cp.GTIDs.String()))
+		return none, fmt.Errorf("stream %s already has a checkpoint on the standby (%s); it says where to resume: "+
+			"start again without --from-start and --start-gtid (or change it first with `pilotlight checkpoint set`)",
+			stream, orEmpty(cp.GTIDs.String()))
 	case !ok && !o.fromStart && o.startGTID == "":
-		return nil, none, fmt.Errorf("the standby has no checkpoint for stream %s, so there is no position to resume from; "+
+		return none, fmt.Errorf("the standby has no checkpoint for stream %s, so there is no position to resume from; "+
 			"choose where to start: --from-start (the primary still has every binlog since it was created) or "+
 			"--start-gtid SET (the standby already holds every transaction up to SET)", stream)
 	case !ok:
 		if o.startGTID != "" {
 			if start, err = parseStart(s.primary.Flavor, o.startGTID); err != nil {
-				return nil, none, err
+				return none, err
 			}
 		} else if start, err = mysqlx.Parse(s.primary.Flavor, ""); err != nil {
-			return nil, none, fmt.Errorf("empty start set: %w", err)
+			return none, fmt.Errorf("empty start set: %w", err)
 		}
 		// Refuse a start the primary cannot serve before anything is written, so
 		// that the operator can simply start again with another one.
-		if err := binlog.CheckStartAvailable(ctx, s.src, s.primary, start); err != nil {
-			return nil, none, fmt.Errorf("source: %w", err)
+		if err := binlog.CheckStart(ctx, s.src, s.primary, start); err != nil {
+			return none, fmt.Errorf("--start-gtid: %w, or --from-start for a standby that holds nothing", err)
 		}
 		if err := store.Init(ctx, start, token); err != nil {
-			return nil, none, fmt.Errorf("standby: %w", err)
+			return none, fmt.Errorf("standby: %w", err)
 		}
 		a.log.Info("checkpoint initialised", slog.String("stream", stream), slog.String("gtids", orEmpty(start.String())))
-		return store, start, nil // Init wrote our token: nothing to claim
+		return start, nil // Init wrote our token: nothing to claim
 	}
 	if err := store.Claim(ctx, token); err != nil {
-		return nil, none, fmt.Errorf("standby: %w", err)
+		return none, fmt.Errorf("standby: %w", err)
 	}
-	return store, start, nil
+	return start, nil
 }
 
 func orEmpty(s string) string {

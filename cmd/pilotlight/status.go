@@ -74,6 +74,11 @@ func statusEndpoint(ctx context.Context, role, raw string) (*sql.DB, mysqlx.Serv
 	if err != nil {
 		return nil, mysqlx.Server{}, endpointInfo{}, fmt.Errorf("%s: %w", role, err)
 	}
+	return openEndpoint(ctx, role, ep)
+}
+
+// openEndpoint opens a parsed endpoint like statusEndpoint.
+func openEndpoint(ctx context.Context, role string, ep mysqlx.Endpoint) (*sql.DB, mysqlx.Server, endpointInfo, error) {
 	info := endpointInfo{URL: ep.String()}
 	limit := statusConnectTimeout
 	if ep.Timeout > 0 {

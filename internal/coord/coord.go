@@ -53,7 +53,29 @@ type Coordinator interface {
 	// backoff, until the lease is free or ctx ends (returning an error that
 	// wraps ctx.Err()). Without wait it returns a *HeldError wrapping ErrHeld
 	// at once when someone else holds it.
-	Acquire(ctx context.Context, name string, wait bool) (Lease, error)
+	Acquire(ctx context.Context, name string, wait bool, opts ...AcquireOption) (Lease, error)
+}
+
+// AcquireOption tunes one Acquire.
+type AcquireOption func(*acquireOptions)
+
+type acquireOptions struct {
+	floor uint64
+}
+
+// Above makes the lease's token greater than floor: the highest token the
+// protected resource has seen (the checkpoint row's). A coordinator that lost
+// its counter (another lease directory, a new host, a Redis without its data)
+// must still hand out a token that fences every earlier holder, not one the
+// checkpoint would refuse.
+func Above(floor uint64) AcquireOption { return func(o *acquireOptions) { o.floor = max(o.floor, floor) } }
+
+func applyOptions(opts []AcquireOption) acquireOptions {
+	var o acquireOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
 // Holder describes the process holding a lease, as far as it is known.

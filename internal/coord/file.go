@@ -51,7 +51,8 @@ func NewFile(dir string) (Coordinator, error) {
 }
 
 // Acquire implements Coordinator.
-func (c *fileCoordinator) Acquire(ctx context.Context, name string, wait bool) (Lease, error) {
+func (c *fileCoordinator) Acquire(ctx context.Context, name string, wait bool, opts ...AcquireOption) (Lease, error) {
+	o := applyOptions(opts)
 	esc, err := escapeName(name)
 	if err != nil {
 		return nil, err
@@ -62,7 +63,7 @@ func (c *fileCoordinator) Acquire(ctx context.Context, name string, wait bool) (
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("coord: acquiring lease %q: %w", name, err)
 		}
-		l, held, err := c.try(name, base)
+		l, held, err := c.try(name, base, o.floor)
 		if err != nil || held == nil {
 			return l, err
 		}
@@ -84,7 +85,7 @@ func (c *fileCoordinator) Acquire(ctx context.Context, name string, wait bool) (
 
 // try makes one attempt. It returns a lease, or a *HeldError when someone
 // else holds the lock, or an error.
-func (c *fileCoordinator) try(name, base string) (*fileLease, *HeldError, error) {
+func (c *fileCoordinator) try(name, base string, floor uint64) (*fileLease, *HeldError, error) {
 	f, err := lockFile(base + ".lock")
 	if err != nil || f == nil {
 		if err != nil {
@@ -92,7 +93,7 @@ func (c *fileCoordinator) try(name, base string) (*fileLease, *HeldError, error)
 		}
 		return nil, &HeldError{Name: name, Holder: readHolder(base + ".lock")}, nil
 	}
-	token, err := nextToken(base + ".token")
+	token, err := nextToken(base+".token", floor)
 	if err != nil {
 		_ = f.Close()
 		return nil, nil, fmt.Errorf("coord: lease %q: %w", name, err)

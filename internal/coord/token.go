@@ -10,17 +10,19 @@ import (
 	"strings"
 )
 
-// nextToken reads the counter at path, increments it and writes it back
-// durably (temp file, fsync, rename, fsync of the directory) before returning
-// it, so a token is never handed out twice, even if the machine crashes right
-// after. The caller must hold the name's lock. A missing file counts as 0; an
-// unreadable one is an error, never a reset, because a reset would let a new
-// holder's token fall below one the checkpoint has already seen.
-func nextToken(path string) (uint64, error) {
+// nextToken reads the counter at path, increments it (from floor when floor is
+// higher) and writes it back durably (temp file, fsync, rename, fsync of the
+// directory) before returning it, so a token is never handed out twice, even if
+// the machine crashes right after. The caller must hold the name's lock. A
+// missing file counts as 0; an unreadable one is an error, never a reset,
+// because a reset would let a new holder's token fall below one the checkpoint
+// has already seen.
+func nextToken(path string, floor uint64) (uint64, error) {
 	cur, err := readToken(path)
 	if err != nil {
 		return 0, err
 	}
+	cur = max(cur, floor)
 	if cur == ^uint64(0) {
 		return 0, fmt.Errorf("coord: token counter %s is exhausted", path)
 	}

@@ -1,0 +1,67 @@
+package binlog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Non-transactional tables (MyISAM, Aria, MEMORY, CSV...) cannot be part of the
+// standby transaction that moves the checkpoint: their rows are written at once
+// and stay when the transaction rolls back. A crash (or a failed batch retried)
+// between their write and the checkpoint's commit means their last changes are
+// applied again on restart: a duplicate key that stops replication, or a row
+// changed twice. They are applied at least once, not exactly once; a transaction
+// that touches one is applied alone, so that only a crash can repeat it.
+
+// transactionalEngines are the engines whose writes roll back with the checkpoint.
+var transactionalEngines = map[string]bool{"innodb": true, "xtradb": true, "rocksdb": true, "tokudb": true,
+	"ndbcluster": true, "ndb": true}
+
+// isTransactional reports whether an engine's writes commit and roll back with the
+// transaction ("" for a view or unknown: assumed transactional).
+func isTransactional(engine string) bool {
+	return engine == "" || transactionalEngines[strings.ToLower(engine)]
+}
+
+// NonTransactionalTables lists the base tables of db's user databases whose
+// engine is not transactional, as "schema.table (ENGINE)", those selects keeps
+// (nil: all).
+func NonTransactionalTables(ctx context.Context, db *sql.DB, selects func(schema, table string) bool) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE FROM information_schema.TABLES "+
+		"WHERE TABLE_TYPE = 'BASE TABLE' AND ENGINE IS NOT NULL AND TABLE_SCHEMA NOT IN "+systemSchemasSQL+
+		" ORDER BY TABLE_SCHEMA, TABLE_NAME")
+	if err != nil {
+		return nil, fmt.Errorf("list table engines: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var schema, table, engine string
+		if err := rows.Scan(&schema, &table, &engine); err != nil {
+			return nil, fmt.Errorf("list table engines: %w", err)
+		}
+		if !isTransactional(engine) && (selects == nil || selects(schema, table)) {
+			out = append(out, fmt.Sprintf("%s.%s (%s)", schema, table, engine))
+		}
+	}
+	return out, rows.Err()
+}
+
+// NonTransactionalProblem is the preflight warning for tables (as
+// NonTransactionalTables lists them); the zero Problem when there are none.
+func NonTransactionalProblem(tables []string) (Problem, bool) {
+	if len(tables) == 0 {
+		return Problem{}, false
+	}
+	shown := tables
+	if len(shown) > 10 {
+		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(tables)-10))
+	}
+	return Problem{SideSource, "engine",
+		fmt.Sprintf("%d replicated tables are not transactional: %s; their rows cannot commit with the checkpoint, "+
+			"so after a crash their last changes may be applied twice or stop replication (at-least-once, "+
+			"not exactly-once)", len(tables), strings.Join(shown, ", ")),
+		"convert them: ALTER TABLE <table> ENGINE=InnoDB (on the primary; the standby follows)"}, true
+}
