@@ -49,9 +49,13 @@ replication.lease_dir; a second one waits for it (and logs who holds it).
 db.table (* ? [a-z], as in 'shop.*' or '*.tmp_*'; repeatable; config
 replication.include / exclude). A table is applied when it matches an include
 pattern (or none is given) and no exclude pattern: exclude wins. Rows follow
-their table; statements (DDL) follow their default database, as 'db.*', so a
-table-level pattern never carries DDL. Filtered transactions still advance the
-checkpoint, in source order. The pilotlight schema is never filtered.
+their table; a statement that names a table (CREATE/ALTER/DROP TABLE, a view,
+a trigger's table) follows that table; one that belongs to a whole database
+(CREATE/DROP DATABASE, routines, events) is applied when some include pattern
+can match a table of the database and no exclude pattern is db.*; account
+statements are never filtered (see --skip-account-statements). Filtered
+transactions still advance the checkpoint, in source order. The pilotlight
+schema is never filtered.
 
 --workers N is the number of parallel apply workers (standby connections);
 exactly-once holds whatever N is. The default, 0, is automatic: 2 per CPU, at
@@ -67,6 +71,18 @@ the source user needs, on the primary:
 A network cut, a restarted server or a killed connection on either side is
 not fatal: replicate reconnects with backoff (logging each attempt; /readyz
 fails meanwhile) and resumes after the checkpoint.
+
+A standby is not a primary: nothing runs twice on it. Triggers are held (they
+stay on the standby but do nothing for the applier, whose rows already carry
+their effects), events are disabled on the standby (SLAVESIDE_DISABLED), both
+those replicated and those already there; pilotlight status lists them, and
+promotion releases them. Account statements (CREATE USER, GRANT...) are applied
+in the name of the account that ran them; a standby user lacking a privilege
+stops replication with the GRANT to run, or --skip-account-statements skips
+them (logged and counted). A row change a session logged as a statement
+(binlog_format STATEMENT or MIXED) stops replication with the fix.
+Non-transactional tables (MyISAM, Aria, MEMORY) are applied at least once, not
+exactly once: preflight names them.
 
 SIGTERM or SIGINT (Ctrl-C) is a requested stop: the transaction in flight is
 read to its end and committed with its checkpoint (within 30s, else rolled

@@ -48,15 +48,43 @@ func (f tableFilter) Match(schema, table string) bool {
 	return !anyMatch(f.exclude, name)
 }
 
-// MatchStatement reports whether a statement run with default database schema
-// is applied: as the database's "schema.*" would be (so DDL follows a whole
-// database, not a table pattern). A statement without a default database is
-// applied only when no include pattern limits what is.
-func (f tableFilter) MatchStatement(schema string) bool {
-	if schema == "" {
+// MatchStatement reports whether a statement the source logged as text is
+// applied (binlog.StatementScope says what it belongs to): a statement that
+// names its table follows the table's patterns; one that belongs to a whole
+// database (CREATE/DROP DATABASE, routines, events) is applied when some include
+// pattern can match a table of that database and no exclude pattern covers all
+// of it (db.*); account statements always are; a statement that names no
+// database is applied only when no include pattern limits what is.
+func (f tableFilter) MatchStatement(sc binlog.Scope) bool {
+	switch {
+	case sc.Global:
+		return true
+	case sc.Schema == "":
 		return len(f.include) == 0
+	case sc.Table != "":
+		return f.Match(sc.Schema, sc.Table)
+	case sc.Schema == binlog.Schema:
+		return true
 	}
-	return f.Match(schema, "*")
+	if len(f.include) > 0 && !anyDatabaseMatch(f.include, sc.Schema, false) {
+		return false
+	}
+	return !anyDatabaseMatch(f.exclude, sc.Schema, true)
+}
+
+// anyDatabaseMatch reports whether a pattern's database part matches db (and,
+// with whole, its table part is "*": the pattern covers every table of db).
+func anyDatabaseMatch(patterns []string, db string, whole bool) bool {
+	for _, p := range patterns {
+		dbPart, tablePart, ok := strings.Cut(p, ".")
+		if !ok || whole && tablePart != "*" {
+			continue
+		}
+		if m, _ := path.Match(dbPart, db); m {
+			return true
+		}
+	}
+	return false
 }
 
 // Schemas lists the databases the include patterns name, when every pattern
@@ -122,7 +150,7 @@ func (e eventFilter) Next(ctx context.Context) (binlog.Event, error) {
 				return ev, nil
 			}
 		case binlog.Query:
-			if e.f.MatchStatement(ev.Schema) {
+			if e.f.MatchStatement(binlog.StatementScope(ev)) {
 				return ev, nil
 			}
 		default:

@@ -54,23 +54,35 @@ func TestTableFilterMatch(t *testing.T) {
 func TestTableFilterMatchStatement(t *testing.T) {
 	for _, c := range []struct {
 		include, exclude []string
-		schema           string
+		schema, sql      string
 		want             bool
 	}{
-		{nil, nil, "", true},
-		{nil, nil, "shop", true},
-		{[]string{"shop.*"}, nil, "shop", true},
-		{[]string{"shop.*"}, nil, "", false}, // no default database: not known to be shop's
-		{[]string{"shop.*"}, nil, "crm", false},
-		{[]string{"shop.orders"}, nil, "shop", false}, // DDL follows the whole database
-		{nil, []string{"shop.tmp_*"}, "shop", true},   // excluding some tables keeps the database's DDL
-		{nil, []string{"shop.*"}, "shop", false},
-		{nil, []string{"shop.*"}, "", true},
-		{[]string{"shop.*"}, []string{"*"}, "pilotlight", true},
+		{nil, nil, "", "CREATE TABLE t (a INT)", true},
+		{nil, nil, "shop", "CREATE TABLE t (a INT)", true},
+		{[]string{"shop.*"}, nil, "shop", "CREATE TABLE t (a INT)", true},
+		{[]string{"shop.*"}, nil, "", "CREATE TABLE t (a INT)", false}, // no database at all: not known to be shop's
+		{[]string{"shop.*"}, nil, "", "CREATE TABLE shop.t (a INT)", true},
+		{[]string{"shop.*"}, nil, "crm", "CREATE TABLE shop.t (a INT)", true}, // the table it names, not the session's
+		{[]string{"shop.*"}, nil, "crm", "CREATE TABLE t (a INT)", false},
+		{[]string{"shop.orders"}, nil, "shop", "CREATE TABLE orders (a INT)", true}, // a table follows its own pattern
+		{[]string{"shop.orders"}, nil, "shop", "CREATE TABLE other (a INT)", false},
+		{[]string{"shop.orders"}, nil, "shop", "CREATE DATABASE shop", true}, // its tables need the database
+		{[]string{"shop.orders"}, nil, "", "CREATE PROCEDURE shop.p() SELECT 1", true},
+		{[]string{"shop.*"}, nil, "crm", "CREATE DATABASE crm", false},
+		{nil, []string{"shop.tmp_*"}, "shop", "ALTER DATABASE shop CHARACTER SET utf8mb4", true}, // some tables only
+		{nil, []string{"shop.tmp_*"}, "shop", "ALTER TABLE tmp_1 ADD c INT", false},
+		{nil, []string{"shop.*"}, "shop", "DROP DATABASE shop", false},
+		{nil, []string{"shop.*"}, "", "CREATE TABLE x.t (a INT)", true},
+		{[]string{"shop.*"}, []string{"*.*"}, "pilotlight", "CREATE TABLE IF NOT EXISTS heartbeat (id INT)", true}, // never filtered
+		{[]string{"shop.*"}, nil, "", "CREATE USER app@'%'", true}, // account statements follow no database
+		{[]string{"shop.*"}, nil, "crm", "GRANT SELECT ON crm.* TO app", true},
+		{[]string{"shop.*"}, nil, "crm", "INSERT INTO shop.t VALUES (1)", true},
+		{[]string{"shop.*"}, nil, "shop", "INSERT INTO crm.t VALUES (1)", false},
+		{[]string{"shop.*"}, nil, "", "CREATE DEFINER=`r`@`%` TRIGGER shop.trg BEFORE INSERT ON t FOR EACH ROW SET @a = 1", true},
 	} {
 		f := mustFilter(t, c.include, c.exclude)
-		if got := f.MatchStatement(c.schema); got != c.want {
-			t.Errorf("include %v exclude %v: MatchStatement(%q) = %v, want %v", c.include, c.exclude, c.schema, got, c.want)
+		if got := f.MatchStatement(binlog.StatementScope(binlog.Query{Schema: c.schema, SQL: c.sql})); got != c.want {
+			t.Errorf("include %v exclude %v: %q in %q: %v, want %v", c.include, c.exclude, c.sql, c.schema, got, c.want)
 		}
 	}
 }
