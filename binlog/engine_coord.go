@@ -324,6 +324,9 @@ func (c *coordinator) query(e Query) error {
 		}
 		return nil
 	case st.Kind == statement.DML && !st.Generated:
+		if err := c.drain(); err != nil { // everything before it commits: the checkpoint names it next
+			return err
+		}
 		return statementDMLError(o.t.gtid, e, st)
 	case st.Kind == statement.Account && c.cfg.SkipAccountStatements:
 		c.log.Warn("account statement skipped (--skip-account-statements): the standby will lack its effect",
