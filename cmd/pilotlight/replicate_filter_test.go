@@ -74,7 +74,7 @@ func TestTableFilterMatchStatement(t *testing.T) {
 		{nil, []string{"shop.*"}, "shop", "DROP DATABASE shop", false},
 		{nil, []string{"shop.*"}, "", "CREATE TABLE x.t (a INT)", true},
 		{[]string{"shop.*"}, []string{"*.*"}, "pilotlight", "CREATE TABLE IF NOT EXISTS heartbeat (id INT)", true}, // never filtered
-		{[]string{"shop.*"}, nil, "", "CREATE USER app@'%'", true}, // account statements follow no database
+		{[]string{"shop.*"}, nil, "", "CREATE USER app@'%'", true},                                                 // account statements follow no database
 		{[]string{"shop.*"}, nil, "crm", "GRANT SELECT ON crm.* TO app", true},
 		{[]string{"shop.*"}, nil, "crm", "INSERT INTO shop.t VALUES (1)", true},
 		{[]string{"shop.*"}, nil, "shop", "INSERT INTO crm.t VALUES (1)", false},

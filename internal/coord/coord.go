@@ -68,7 +68,9 @@ type acquireOptions struct {
 // its counter (another lease directory, a new host, a Redis without its data)
 // must still hand out a token that fences every earlier holder, not one the
 // checkpoint would refuse.
-func Above(floor uint64) AcquireOption { return func(o *acquireOptions) { o.floor = max(o.floor, floor) } }
+func Above(floor uint64) AcquireOption {
+	return func(o *acquireOptions) { o.floor = max(o.floor, floor) }
+}
 
 func applyOptions(opts []AcquireOption) acquireOptions {
 	var o acquireOptions
