@@ -110,6 +110,9 @@ func TestReplicateSurvivesPrimaryRestart(t *testing.T) {
 // so that the advised restart from a position the primary still has works.
 func TestReplicatePurgedStart(t *testing.T) {
 	r := newFaultRig(t)
+	// Made by hand on both sides on purpose: the standby must hold exactly what an
+	// old position names while the primary no longer has the binlogs after it,
+	// which no stream can produce.
 	for _, db := range []*sql.DB{r.pdb, r.sdb} {
 		faultExec(t, db, "CREATE DATABASE "+faultSchema, "CREATE TABLE "+faultSchema+".t (id INT PRIMARY KEY)")
 	}
@@ -164,9 +167,6 @@ func TestReplicatePurgedStart(t *testing.T) {
 // to run), never a password.
 func TestReplicateBadInputs(t *testing.T) {
 	r := newFaultRig(t)
-	for _, db := range []*sql.DB{r.pdb, r.sdb} {
-		faultExec(t, db, "CREATE DATABASE "+faultSchema, "CREATE TABLE "+faultSchema+".t (id INT PRIMARY KEY)")
-	}
 	faultExec(t, r.pdb,
 		"CREATE USER 'pl_pw'@'%' IDENTIFIED BY 'right-pw-1'", "GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON *.* TO 'pl_pw'@'%'",
 		"CREATE USER 'pl_norepl'@'%' IDENTIFIED BY 'norepl-pw-1'", "GRANT SELECT ON *.* TO 'pl_norepl'@'%'",
@@ -176,7 +176,8 @@ func TestReplicateBadInputs(t *testing.T) {
 		"CREATE USER 'pl_stbsb'@'%' IDENTIFIED BY 'stbsb-pw-1'",
 		"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON `pilotlight`.* TO 'pl_stbsb'@'%'",
 		"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON "+faultSchema+".* TO 'pl_stbsb'@'%'")
-	start := r.position(t)
+	start := r.position(t) // after the test's accounts, before the database: the standby gets it from the stream
+	faultExec(t, r.pdb, "CREATE DATABASE "+faultSchema, "CREATE TABLE "+faultSchema+".t (id INT PRIMARY KEY)")
 	user := func(s *testenv.MySQLServer, name, pw string) string {
 		c := *s
 		c.User, c.Password = name, pw

@@ -34,8 +34,8 @@ func domainSeq(t *testing.T, pos string, d int) int {
 // exactly the rows of the transactions that set names: no more, no fewer.
 func TestSnapshotOfStandbyReadsTheCheckpoint(t *testing.T) {
 	r := newReplRig(t)
-	start := r.position(t)
-	rep := plStart(t, r.env(), r.args("--start-gtid", start)...)
+	start := r.afterDDL
+	rep := plStart(t, r.env(), r.args("--start-gtid", r.start)...)
 	rep.waitLog(t, "replicating")
 
 	stop := make(chan struct{})
