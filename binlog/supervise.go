@@ -58,12 +58,20 @@ func Replicate(ctx context.Context, cfg ReplicateConfig) error {
 	serialUntil := ""
 	unknown := 0
 	for attempt := 0; ; attempt++ {
-		before := lastApplied(ctx, cfg.Store)
+		before, _ := lastApplied(ctx, cfg.Store)
 		err := replicateOnce(ctx, cfg, serialUntil)
 		if ctx.Err() != nil {
 			return err
 		}
-		progressed := !lastApplied(ctx, cfg.Store).Equal(before)
+		after, token := lastApplied(ctx, cfg.Store)
+		if token > cfg.Token {
+			// A newer replicate claimed the stream (another host or lease
+			// directory): it kicks this one's binlog connection (same server id)
+			// and its checkpoint writes fence this one's. Stop now, clearly.
+			return fmt.Errorf("%w: the checkpoint holds token %d, this replicate %d; it stops and leaves the stream "+
+				"to the newer one (last error: %v)", ErrFenced, token, cfg.Token, err)
+		}
+		progressed := !after.Equal(before)
 		if progressed {
 			backoff, unknown = cfg.MinBackoff, 0
 		}
@@ -153,13 +161,13 @@ func replicateOnce(ctx context.Context, cfg ReplicateConfig, serialUntil string)
 	return ap.Apply(ctx, src)
 }
 
-// lastApplied reads the checkpoint (the zero set when it cannot).
-func lastApplied(ctx context.Context, s *CheckpointStore) mysqlx.GTIDSet {
+// lastApplied reads the checkpoint's set and token (zero values when it cannot).
+func lastApplied(ctx context.Context, s *CheckpointStore) (mysqlx.GTIDSet, uint64) {
 	cp, _, err := s.Load(ctx)
 	if err != nil {
-		return mysqlx.GTIDSet{}
+		return mysqlx.GTIDSet{}, 0
 	}
-	return cp.GTIDs
+	return cp.GTIDs, cp.Token
 }
 
 // jitter is d scaled by a random factor in [0.5, 1.5).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pilotlight-dr/pilotlight/binlog/statement"
 	"github.com/pilotlight-dr/pilotlight/snapshot/sanitize"
 )
 
@@ -194,6 +195,17 @@ func writeObjects(ctx context.Context, db *sql.DB, s string, objs []dbObject, w 
 			return err
 		}
 		body := sanitize.StripDefiner(r[col], "")
+		switch o.kind {
+		case "TRIGGER":
+			// A pilotlight standby holds its triggers (binlog/statement): write the
+			// definition the primary has. Triggers are listed in firing order, so
+			// they load in it without their FOLLOWS/PRECEDES clauses.
+			if plain, ok := statement.RecreateTrigger(body, false, "", false); ok {
+				body = plain
+			}
+		case "EVENT":
+			body = statement.ReleaseEvent(body) // held on a standby: enabled on the primary
+		}
 		if o.kind == "VIEW" {
 			body = "CREATE OR REPLACE " + strings.TrimPrefix(body, "CREATE ")
 			fmt.Fprintf(w, "%s;\n", body)

@@ -91,3 +91,38 @@ func spaced(sql string, at int, hold string) string {
 	}
 	return hold
 }
+
+// ReleaseEvent rewrites a CREATE EVENT statement (as SHOW CREATE EVENT prints it)
+// of an event held on a standby (DISABLE ON SLAVE / REPLICA) as the primary has
+// it, enabled; any other statement comes back unchanged.
+func ReleaseEvent(sql string) string {
+	s := Classify(sql)
+	if s.Kind != Event {
+		return sql
+	}
+	z := sqltok.New(sql)
+	z.Off = s.body
+	depth := 0
+	for {
+		t := z.Next()
+		switch {
+		case t.Kind == sqltok.EOF:
+			return sql
+		case z.PunctIs(t, '('):
+			depth++
+		case z.PunctIs(t, ')'):
+			depth--
+		case depth > 0:
+		case z.WordIs(t, "DO"):
+			return sql
+		case z.WordIs(t, "DISABLE"):
+			save := *z
+			if on := z.Next(); z.WordIs(on, "ON") {
+				if w := z.Next(); z.WordIs(w, "SLAVE") || z.WordIs(w, "REPLICA") {
+					return sql[:t.Start] + "ENABLE" + sql[w.End:]
+				}
+			}
+			*z = save
+		}
+	}
+}

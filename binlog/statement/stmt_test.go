@@ -183,3 +183,15 @@ func TestRecreateTrigger(t *testing.T) {
 		t.Fatalf("released:\n got %q\nwant %q", back, want)
 	}
 }
+
+func TestReleaseEvent(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE DEFINER=`r`@`%` EVENT `e` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE ON SLAVE DO SELECT 'DISABLE ON SLAVE'": "CREATE DEFINER=`r`@`%` EVENT `e` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE DO SELECT 'DISABLE ON SLAVE'",
+		"CREATE EVENT e ON SCHEDULE EVERY 1 HOUR DISABLE DO SELECT 1": "CREATE EVENT e ON SCHEDULE EVERY 1 HOUR DISABLE DO SELECT 1",
+		"CREATE TABLE t (a INT)": "CREATE TABLE t (a INT)",
+	} {
+		if got := ReleaseEvent(in); got != want {
+			t.Errorf("ReleaseEvent(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+}

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pilotlight-dr/pilotlight/binlog/statement"
 )
 
 // TestReplicateFirstMinute follows the README from nothing: a new primary with
@@ -64,6 +67,16 @@ func TestReplicateFirstMinute(t *testing.T) {
 	if strings.Join(held, " ") != want || rep.MissingTransactions != 0 || rep.Applier.Token != rep.CheckpointToken {
 		t.Errorf("status: held %v (want %s), %d missing, lease token %d, checkpoint token %d", held, want,
 			rep.MissingTransactions, rep.Applier.Token, rep.CheckpointToken)
+	}
+	// A snapshot of the standby carries the primary's definitions, not the held ones.
+	dir := t.TempDir()
+	res = pl(t, r.env(), nil, "snapshot", "--source", r.standby.URL(), "--to", "file://"+dir)
+	res.want(t, 0, "snapshot of the standby")
+	res = pl(t, r.env(), nil, "snapshot", "cat", "file://"+dir, "latest")
+	res.want(t, 0, "snapshot cat")
+	if strings.Contains(res.stdout, statement.HeldPrefix) || strings.Contains(res.stdout, "DISABLE ON SLAVE") ||
+		!strings.Contains(res.stdout, "FOR EACH ROW INSERT INTO page_hits") || !regexp.MustCompile(`EVERY 1 SECOND .*ENABLE`).MatchString(res.stdout) {
+		t.Errorf("the standby's snapshot does not hold the primary's trigger and event definitions:\n%s", res.stdout)
 	}
 	if code := run.stop(t); code != 0 {
 		t.Errorf("replicate: exit %d after SIGTERM\n%s", code, run.stderr())
