@@ -51,12 +51,22 @@ type Catalog struct {
 
 // Newest returns the newest good snapshot, or false when there is none.
 func (c *Catalog) Newest() (Entry, bool) {
+	e, _, ok := c.NewestGood()
+	return e, ok
+}
+
+// NewestGood returns the newest good snapshot and, newest first, the newer
+// snapshots whose manifests cannot be used (all of them when there is no
+// good one, and then false).
+func (c *Catalog) NewestGood() (Entry, []Entry, bool) {
+	var skipped []Entry
 	for i := len(c.Entries) - 1; i >= 0; i-- {
 		if c.Entries[i].Good() {
-			return c.Entries[i], true
+			return c.Entries[i], skipped, true
 		}
+		skipped = append(skipped, c.Entries[i])
 	}
-	return Entry{}, false
+	return Entry{}, skipped, false
 }
 
 // List returns the snapshots on s that have a manifest, oldest first, and

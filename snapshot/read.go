@@ -27,29 +27,64 @@ func notFound(format string, args ...any) error {
 	return &kindError{kind: ErrNotFound, msg: fmt.Sprintf(format, args...)}
 }
 
-// Load returns the manifest of snapshot id on s. id is a full id, "latest"
-// (the newest snapshot with a valid manifest), or a prefix or the random
-// suffix of exactly one id. A snapshot that is not there gives an error
-// wrapping ErrNotFound that says what the sink holds.
+// Resolved is the snapshot an id named.
+type Resolved struct {
+	Manifest *Manifest
+	// Skipped lists, newest first, the snapshots newer than Manifest that
+	// "latest" passed over because their manifests cannot be used (each with
+	// Err saying why). Callers must tell the operator: the snapshot used is
+	// older than the newest one taken. Empty for every other form of id.
+	Skipped []Entry
+}
+
+// Load returns the manifest of snapshot id on s (see Resolve). It does not
+// say which snapshots "latest" passed over: commands use Resolve.
+func Load(ctx context.Context, s sinks.Sink, id string) (*Manifest, error) {
+	r, err := Resolve(ctx, s, id)
+	return r.Manifest, err
+}
+
+// Resolve finds snapshot id on s: every command that takes a snapshot id
+// resolves it here. id is a full id, "latest" (the newest snapshot with a
+// valid manifest; the newer ones whose manifests cannot be used are in
+// Skipped), or a prefix or the random suffix of exactly one id. A snapshot
+// that is not there gives an error wrapping ErrNotFound that says what the
+// sink holds.
 //
 // A full id costs one read; the other forms list the snapshots first.
-func Load(ctx context.Context, s sinks.Sink, id string) (*Manifest, error) {
+func Resolve(ctx context.Context, s sinks.Sink, id string) (Resolved, error) {
 	id = strings.TrimSpace(id)
 	switch {
 	case id == "":
-		return nil, notFound("no snapshot id given: use an id from `pilotlight snapshot ls`, or latest")
+		return Resolved{}, notFound("no snapshot id given: use an id from `pilotlight snapshot ls`, or latest")
 	case id == Latest:
-		c, err := Scan(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		if e, ok := c.Newest(); ok {
-			return e.Manifest, nil
-		}
-		return nil, notFound("no good snapshot on %s%s", s, describe(c))
+		return resolveLatest(ctx, s)
 	case strings.ContainsAny(id, "/\\") || id == "." || id == "..":
-		return nil, notFound("%q is not a snapshot id (ids look like 20261201T104128Z-3f9a1c2e)", id)
+		return Resolved{}, notFound("%q is not a snapshot id (ids look like 20261201T104128Z-3f9a1c2e)", id)
 	}
+	m, err := resolveID(ctx, s, id)
+	return Resolved{Manifest: m}, err
+}
+
+// resolveLatest is Resolve of "latest".
+func resolveLatest(ctx context.Context, s sinks.Sink) (Resolved, error) {
+	c, err := Scan(ctx, s)
+	if err != nil {
+		return Resolved{}, err
+	}
+	e, skipped, ok := c.NewestGood()
+	if ok {
+		return Resolved{Manifest: e.Manifest, Skipped: skipped}, nil
+	}
+	why := ""
+	if len(skipped) > 0 {
+		why = fmt.Sprintf("; none has a manifest that can be used (the newest, %s: %v)", skipped[0].ID, skipped[0].Err)
+	}
+	return Resolved{}, notFound("no good snapshot on %s%s%s", s, describe(c), why)
+}
+
+// resolveID is Resolve of a full id, a prefix or a random suffix.
+func resolveID(ctx context.Context, s sinks.Sink, id string) (*Manifest, error) {
 	m, err := readManifest(ctx, s, id)
 	if err == nil || !errors.Is(err, sinks.ErrNotExist) {
 		return m, err

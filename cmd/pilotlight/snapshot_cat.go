@@ -44,7 +44,9 @@ matches no table is an error.
 An encrypted snapshot needs --encrypt-key-file with the key it was written
 with; a wrong key is named by its id before anything is written.
 
-ID is a full snapshot id, a unique prefix or the random part of one, or latest.`,
+ID is a full snapshot id, a unique prefix or the random part of one, or latest
+(the newest snapshot with a valid manifest; each newer one whose manifest
+cannot be used is named on stderr, with the reason).`,
 		Example: `  pilotlight snapshot cat s3://dr-backups/orders?region=eu-west-1 latest | mariadb -h standby
   pilotlight snapshot cat --table 'shop.orders' --table 'crm.*' file:///var/backups/pilotlight latest > part.sql
   pilotlight snapshot cat --encrypt-key-file /etc/pilotlight/snapshot.key gs://dr-backups-eu/orders 20261201T104128Z-3f9a1c2e | mysql`,

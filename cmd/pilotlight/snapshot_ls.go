@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pilotlight-dr/pilotlight/internal/progress"
+	"github.com/pilotlight-dr/pilotlight/internal/redact"
 	"github.com/pilotlight-dr/pilotlight/internal/seal"
 	"github.com/pilotlight-dr/pilotlight/sinks"
 	"github.com/pilotlight-dr/pilotlight/snapshot"
@@ -179,22 +181,34 @@ func (a *app) loadKeyFlag(path string) (*seal.Key, error) {
 }
 
 // loadSnapshot opens the sink and the manifest of id, and checks key
-// against it when the snapshot is encrypted and needKey is set.
+// against it when the snapshot is encrypted and needKey is set. Every
+// command that takes a snapshot id (show, verify, cat) resolves it here: when
+// "latest" passes over newer snapshots whose manifests cannot be used, each
+// is named on stderr with the reason, and the older one is used.
 func (a *app) loadSnapshot(ctx context.Context, url, id string, key *seal.Key, needKey bool) (sinks.Sink, *snapshot.Manifest, error) {
 	s, err := a.openSink(ctx, url)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := snapshot.Load(ctx, s, id)
+	r, err := snapshot.Resolve(ctx, s, id)
+	if err == nil {
+		for _, e := range r.Skipped {
+			fmt.Fprintf(a.err, "warning: latest is %s: skipped the newer snapshot %s, whose manifest cannot be used: %s\n",
+				r.Manifest.ID, e.ID, oneLine(redact.String(e.Err.Error(), a.secrets...)))
+		}
+	}
 	if err == nil && needKey {
-		err = keyError(snapshot.CheckKey(m, key))
+		err = keyError(snapshot.CheckKey(r.Manifest, key))
 	}
 	if err != nil {
 		s.Close()
 		return nil, nil, err
 	}
-	return s, m, nil
+	return s, r.Manifest, nil
 }
+
+// oneLine folds a message onto one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // keyError adds the fix to a missing or wrong key.
 func keyError(err error) error {

@@ -47,7 +47,11 @@ The GTID set removed (MySQL uuid:1-5,uuid2:1-10, or MariaDB 0-1-100) goes to
 --gtid-file, or to stderr with a one-line summary; stdout carries SQL only.
 The load then runs as the target's own transactions; to make the target a
 replica, set the GTID yourself (SET GLOBAL gtid_purged on MySQL, gtid_slave_pos
-on MariaDB) or hand it to pilotlight replicate --start-gtid.`,
+on MariaDB) or hand it to pilotlight replicate --start-gtid.
+
+Input that is not a SQL dump (binary, empty, or a first statement that is not
+SQL, as /etc/passwd or mysqldump --xml) is refused before anything is written:
+one error line, exit 1.`,
 		Example: `  # The classic case: an RDS MySQL dump loaded into Azure Database for MySQL
   mysqldump -h prod.xxxx.eu-west-1.rds.amazonaws.com -u admin -p --single-transaction \
       --routines --triggers --events --set-gtid-purged=ON shop | gzip > shop.sql.gz

@@ -180,3 +180,36 @@ func sanitizeLoad(t *testing.T, srv *testenv.MariaDB, db, sql string) (string, e
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// TestSnapshotSanitizeNotADump: /etc/passwd (or any file that is not SQL)
+// is one error line naming the file and why, exit 1, nothing on stdout; a
+// dump of comments and CREATE statements only goes through unchanged.
+func TestSnapshotSanitizeNotADump(t *testing.T) {
+	dir := t.TempDir()
+	passwd := filepath.Join(dir, "passwd")
+	if err := os.WriteFile(passwd, []byte("root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{passwd}
+	if _, err := os.Stat("/etc/passwd"); err == nil {
+		files = append(files, "/etc/passwd")
+	}
+	for _, f := range files {
+		res := pl(t, nil, nil, "snapshot", "sanitize", f)
+		res.want(t, exitFailure, "snapshot", "sanitize", f)
+		oneLineError(t, res, "sanitize "+f+": not a SQL dump: line 1 does not begin with a SQL statement", "root:x")
+		if res.stdout != "" {
+			t.Errorf("%s: stdout is not empty: %.80q", f, res.stdout)
+		}
+	}
+	res := pl(t, nil, strings.NewReader(""), "snapshot", "sanitize")
+	res.want(t, exitFailure, "snapshot", "sanitize", "< empty")
+	oneLineError(t, res, "sanitize stdin: the input is empty, not a SQL dump")
+
+	schema := "-- MariaDB dump 10.19\n--\n-- Host: db    Database: shop\n\nCREATE DATABASE shop;\nCREATE TABLE shop.t (a int);\n"
+	res = pl(t, nil, strings.NewReader(schema), "snapshot", "sanitize")
+	res.want(t, exitOK, "snapshot", "sanitize", "< schema only")
+	if res.stdout != schema {
+		t.Errorf("a schema-only dump came out as %q", res.stdout)
+	}
+}

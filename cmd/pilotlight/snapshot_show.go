@@ -23,7 +23,8 @@ it is encrypted (and the id of the key it needs), and per table its rows,
 chunks and sizes. --json prints the manifest itself.
 
 ID is a full snapshot id, a unique prefix or the random part of one, or
-latest (the newest snapshot with a valid manifest).`,
+latest (the newest snapshot with a valid manifest; each newer one whose
+manifest cannot be used is named on stderr, with the reason).`,
 		Example: `  pilotlight snapshot show s3://dr-backups/orders?region=eu-west-1 latest
   pilotlight snapshot show --json file:///var/backups/pilotlight 20261201T104128Z-3f9a1c2e | jq .gtid_set`,
 		Args: exactArgs(2, "snapshot show needs the sink URL and a snapshot id (or latest)"),

@@ -53,8 +53,10 @@ Consistency (--consistency auto picks the first that applies):
 Layout on each sink: snapshots/<UTC time>-<id>/manifest.json and one object
 per schema, table and chunk (see 'pilotlight snapshot show').
 
-Only one snapshot of a source runs at a time (a lock file in the state
-directory): an overlapping run exits at once with code 75, or waits with --wait.
+Only one snapshot of a server runs at a time (a lock file in the state
+directory, keyed on the server's identity: MySQL's server_uuid, MariaDB's
+hostname, port, server_id and datadir, so 127.0.0.1 and localhost are one
+server): an overlapping run exits at once with code 75, or waits with --wait.
 
 Source privileges: SELECT, SHOW VIEW, TRIGGER, EVENT, SHOW CREATE ROUTINE (or
 SELECT on mysql.proc), BINLOG MONITOR or REPLICATION CLIENT; RELOAD only for
@@ -125,7 +127,18 @@ func (a *app) takeSnapshot(ctx context.Context, wait, asJSON bool) error {
 		o.Crypto = &snapshot.Crypto{Algorithm: seal.Algorithm, KeyID: k.ID()}
 	}
 
-	lease, err := a.snapshotLock(ctx, s, ep.Addr(), wait)
+	db, err := ep.OpenBulk(ctx, snapshotReadBuffer)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// The lock is keyed on what the server says it is, not on how this run
+	// spelled its address: 127.0.0.1 and localhost are one server.
+	id, err := mysqlx.ReadIdentity(ctx, db)
+	if err != nil {
+		return fmt.Errorf("%s: %w", ep, err)
+	}
+	lease, err := a.snapshotLock(ctx, s, ep.Addr(), id, wait)
 	if err != nil {
 		return err
 	}
@@ -137,11 +150,6 @@ func (a *app) takeSnapshot(ctx context.Context, wait, asJSON bool) error {
 	}
 	defer sink.Close()
 	o.Sink = sink
-	db, err := ep.OpenBulk(ctx, snapshotReadBuffer)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 
 	start := time.Now()
 	stop := a.snapshotProgress(ctx, o.Progress, start)
@@ -156,8 +164,9 @@ func (a *app) takeSnapshot(ctx context.Context, wait, asJSON bool) error {
 	return a.reportSnapshot(m, sink.String(), time.Since(start), asJSON)
 }
 
-// snapshotLock takes the source's snapshot lock, or reports who holds it.
-func (a *app) snapshotLock(ctx context.Context, s config.Snapshot, addr string, wait bool) (coord.Lease, error) {
+// snapshotLock takes the lock of the server id (reached at addr), or
+// reports who holds it.
+func (a *app) snapshotLock(ctx context.Context, s config.Snapshot, addr string, id mysqlx.Identity, wait bool) (coord.Lease, error) {
 	dir := s.LockDir
 	if dir == "" {
 		dir = a.cfg.Replication.LeaseDirOrDefault(a.lookup)
@@ -166,17 +175,18 @@ func (a *app) snapshotLock(ctx context.Context, s config.Snapshot, addr string, 
 	if err != nil {
 		return nil, err
 	}
-	name := "snapshot/" + addr
+	name := snapshot.LockName(id)
 	l, err := c.Acquire(ctx, name, false)
 	var held *coord.HeldError
 	if !errors.As(err, &held) {
 		return l, err
 	}
 	if !wait {
-		return nil, busyError{fmt.Errorf("another snapshot of %s is running (%s; lock %s in %s): this run did nothing; "+
-			"pass --wait to wait for it", addr, held.Holder, name, dir)}
+		return nil, busyError{fmt.Errorf("another snapshot of %s is running (server %s, however the other run named it; %s; lock %s in %s): "+
+			"this run did nothing; pass --wait to wait for it", addr, id, held.Holder, name, dir)}
 	}
-	a.log.Warn("another snapshot of this source is running; waiting for it", slog.String("source", addr), slog.String("holder", held.Holder.String()))
+	a.log.Warn("another snapshot of this source is running; waiting for it", slog.String("source", addr),
+		slog.String("server", id.String()), slog.String("holder", held.Holder.String()))
 	return c.Acquire(ctx, name, true)
 }
 

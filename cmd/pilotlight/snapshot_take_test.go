@@ -175,7 +175,7 @@ func TestSnapshotLockedSourceExits75(t *testing.T) {
 	env := []string{"XDG_STATE_HOME=" + state}
 	args := []string{"snapshot", "--source", src.URL(), "--to", "file://" + t.TempDir()}
 	addr := net.JoinHostPort(src.Host, strconv.Itoa(src.Port))
-	lease, err := mustCoord(t, filepath.Join(state, "pilotlight")).Acquire(t.Context(), "snapshot/"+addr, false)
+	lease, err := mustCoord(t, filepath.Join(state, "pilotlight")).Acquire(t.Context(), snapLockName(t, src.db), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,9 @@ what is wrong (missing, truncated, different content), and the first one in
 load order is the error. Exit code 0: the snapshot is intact; 1: it is not,
 or it could not be read.
 
-ID is a full snapshot id, a unique prefix or the random part of one, or latest.`,
+ID is a full snapshot id, a unique prefix or the random part of one, or latest
+(the newest snapshot with a valid manifest; each newer one whose manifest
+cannot be used is named on stderr, with the reason).`,
 		Example: `  pilotlight snapshot verify s3://dr-backups/orders?region=eu-west-1 latest
   pilotlight snapshot verify --encrypt-key-file /etc/pilotlight/snapshot.key gs://dr-backups-eu/orders 20261201T104128Z-3f9a1c2e`,
 		Args: exactArgs(2, "snapshot verify needs the sink URL and a snapshot id (or latest)"),

@@ -136,7 +136,7 @@ func TestBadValueTypeHasLine(t *testing.T) {
 		t.Fatalf("err = %v, want it to name line 2", err)
 	}
 	err = Parse([]byte("storage:\n  part_size: huge\n"), &cfg, env(nil))
-	if err == nil || !strings.Contains(err.Error(), "not a size") {
+	if err == nil || !strings.Contains(err.Error(), `line 2: storage.part_size is "huge"; want a size such as 64MiB`) {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -77,9 +77,20 @@ func (r Replication) LeaseDirOrDefault(lookup func(string) (string, bool)) strin
 	return DefaultLeaseDir(lookup)
 }
 
-// Secrets lists the passwords in the endpoint URLs, for scrubbing output.
+// Secrets lists the passwords in the endpoint URLs (or in the files their
+// password_file names), for scrubbing output.
 func (r Replication) Secrets() []string {
-	return append(redact.Secrets(r.Source), redact.Secrets(r.Standby)...)
+	return append(endpointSecrets(r.Source), endpointSecrets(r.Standby)...)
+}
+
+// endpointSecrets lists the password of a MySQL endpoint URL, wherever it is
+// kept: in the URL, or in the file ?password_file= names.
+func endpointSecrets(raw string) []string {
+	out := redact.Secrets(raw)
+	if e, err := mysqlx.ParseURL(raw); err == nil && e.PasswordFile != "" {
+		out = append(out, e.Password)
+	}
+	return out
 }
 
 // redacted masks the passwords of the endpoint URLs.

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +240,23 @@ func TestCheckTablePattern(t *testing.T) {
 	for _, p := range []string{"", "shop", "shop.[", `shop.\`, "[a-"} {
 		if err := CheckTablePattern(p); err == nil {
 			t.Errorf("CheckTablePattern(%q) accepted a pattern that is malformed or can never match", p)
+		}
+	}
+}
+
+// TestEndpointSecretsFromPasswordFile: a password kept in ?password_file= is
+// listed among the secrets to scrub, like one written in the URL.
+func TestEndpointSecretsFromPasswordFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(p, []byte("from-the-file/#%\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := Replication{Source: "mysql://repl@primary/?password_file=" + p, Standby: "mysql://applier:in-the-url@standby/"}
+	s := Snapshot{Source: r.Source}
+	for name, secrets := range map[string][]string{"replication": r.Secrets(), "snapshot": s.Secrets()} {
+		got := strings.Join(secrets, " ")
+		if !strings.Contains(got, "from-the-file/#%") || name == "replication" && !strings.Contains(got, "in-the-url") || strings.Contains(got, p) {
+			t.Errorf("%s.Secrets() = %q", name, secrets)
 		}
 	}
 }

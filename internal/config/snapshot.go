@@ -112,7 +112,7 @@ func ValidateSnapshot(s Snapshot, defaultSinks []string) error {
 
 // Secrets lists the passwords in the source and sink URLs.
 func (s Snapshot) Secrets() []string {
-	out := redact.Secrets(s.Source)
+	out := endpointSecrets(s.Source)
 	for _, u := range s.To {
 		out = append(out, redact.Secrets(u)...)
 	}

@@ -35,7 +35,8 @@ type fileCoordinator struct {
 }
 
 // NewFile returns a Coordinator keeping its locks and token counters in dir,
-// which is created (mode 0700) if missing.
+// which is created (mode 0700) if missing. A directory that cannot be
+// created, or later written, is a *DirError saying how to choose another.
 func NewFile(dir string) (Coordinator, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("coord: empty lease directory")
@@ -45,7 +46,7 @@ func NewFile(dir string) (Coordinator, error) {
 		return nil, fmt.Errorf("coord: lease directory %s: %w", dir, err)
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("coord: creating lease directory: %w", err)
+		return nil, &DirError{Dir: abs, Err: err}
 	}
 	return &fileCoordinator{dir: abs}, nil
 }
@@ -89,14 +90,14 @@ func (c *fileCoordinator) try(name, base string, floor uint64) (*fileLease, *Hel
 	f, err := lockFile(base + ".lock")
 	if err != nil || f == nil {
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, dirError(c.dir, err)
 		}
 		return nil, &HeldError{Name: name, Holder: readHolder(base + ".lock")}, nil
 	}
 	token, err := nextToken(base+".token", floor)
 	if err != nil {
 		_ = f.Close()
-		return nil, nil, fmt.Errorf("coord: lease %q: %w", name, err)
+		return nil, nil, dirError(c.dir, fmt.Errorf("coord: lease %q: %w", name, err))
 	}
 	host, _ := os.Hostname()
 	h := Holder{PID: os.Getpid(), Host: host, Since: time.Now().UTC(), Token: token}

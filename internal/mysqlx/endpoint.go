@@ -7,8 +7,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +40,7 @@ const (
 
 // acceptedParams are the query parameters ParseURL knows; anything else is an error
 // so that a typo (?tsl=true) does not silently connect in plaintext.
-var acceptedParams = []string{"tls", "timeout", "readTimeout", "writeTimeout"}
+var acceptedParams = []string{"tls", "timeout", "readTimeout", "writeTimeout", "password_file"}
 
 // Endpoint is one MySQL or MariaDB server as given by an endpoint URL.
 type Endpoint struct {
@@ -47,7 +49,9 @@ type Endpoint struct {
 	Port     int
 	User     string
 	Password string
-	TLS      TLSMode
+	// PasswordFile is where Password was read from (?password_file=), or "".
+	PasswordFile string
+	TLS          TLSMode
 	// Timeout bounds connection setup; ReadTimeout and WriteTimeout bound each network
 	// read or write (zero: none).
 	Timeout, ReadTimeout, WriteTimeout time.Duration
@@ -56,9 +60,22 @@ type Endpoint struct {
 // ParseURL parses mysql://user:password@host:3306/?tls=true&timeout=5s (or mariadb://).
 // User and password are percent-decoded; the port defaults to 3306; tls is one of
 // true, false, skip-verify, preferred (default false); timeout, readTimeout and
-// writeTimeout are Go durations. The path must be empty or "/": pilotlight works on
-// whole servers, never on one database. Errors never contain the password.
+// writeTimeout are Go durations; password_file names a file holding the password
+// (read here; one trailing line break is ignored), for passwords kept out of URLs
+// and of the environment. The path must be empty or "/": pilotlight works on
+// whole servers, never on one database. Errors never contain the password; a
+// password with an unencoded "/", "?", "#" or "%" is named as the likely cause.
 func ParseURL(raw string) (Endpoint, error) {
+	e, err := parseURL(raw)
+	if err != nil {
+		if c, shown, ok := unencodedUserinfo(raw); ok {
+			return Endpoint{}, unencodedError(c, shown)
+		}
+	}
+	return e, err
+}
+
+func parseURL(raw string) (Endpoint, error) {
 	shown := redact.URL(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -119,7 +136,44 @@ func ParseURL(raw string) (Endpoint, error) {
 			*dst = d
 		}
 	}
+	if q.Has("password_file") {
+		if e.Password != "" {
+			return bad("a password and password_file: give one of them")
+		}
+		if e.Password, err = readPasswordFile(q.Get("password_file")); err != nil {
+			return bad("%v", err)
+		}
+		e.PasswordFile = q.Get("password_file")
+	}
 	return e, nil
+}
+
+// maxPasswordFile bounds what is read as a password.
+const maxPasswordFile = 4096
+
+// readPasswordFile returns the password in path without one trailing line
+// break (echo and most secret stores add one). Errors never contain it.
+func readPasswordFile(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("password_file is empty: give the path of a file holding the password")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("password_file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPasswordFile+1))
+	if err != nil {
+		return "", fmt.Errorf("password_file %s: %w", path, err)
+	}
+	if len(b) > maxPasswordFile {
+		return "", fmt.Errorf("password_file %s is larger than %d bytes: not a password", path, maxPasswordFile)
+	}
+	pw := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if pw == "" {
+		return "", fmt.Errorf("password_file %s is empty", path)
+	}
+	return pw, nil
 }
 
 // Addr is host:port.
@@ -132,10 +186,13 @@ func (e Endpoint) String() string {
 		scheme = "mysql"
 	}
 	u := url.URL{Scheme: scheme, User: url.User(e.User), Host: e.Addr(), Path: "/"}
-	if e.Password != "" {
+	q := url.Values{}
+	switch {
+	case e.PasswordFile != "":
+		q.Set("password_file", e.PasswordFile)
+	case e.Password != "":
 		u.User = url.UserPassword(e.User, redact.Mask)
 	}
-	q := url.Values{}
 	if e.TLS != "" && e.TLS != TLSOff {
 		q.Set("tls", string(e.TLS))
 	}

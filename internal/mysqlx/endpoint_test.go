@@ -53,7 +53,7 @@ func TestParseURLErrors(t *testing.T) {
 		{"mysql://u:" + secret + "@h/?tls=maybe", "want true, false, skip-verify or preferred"},
 		{"mysql://u:" + secret + "@h/?timeout=5", "want a duration"},
 		{"mysql://u:" + secret + "@h:port/", "invalid port"},
-		{"mysql://u:" + secret + "%zz@h/", "invalid URL escape"},
+		{"mysql://u:" + secret + "%zz@h/", `holds a "%" that is not percent-encoded`},
 	} {
 		_, err := ParseURL(c.in)
 		if err == nil || !errors.Is(err, ErrBadURL) || !strings.Contains(err.Error(), c.want) {

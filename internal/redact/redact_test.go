@@ -34,7 +34,35 @@ func TestErrorAndString(t *testing.T) {
 	if got := String("key=abcd1234 and ab", "abcd1234", "ab"); got != "key=xxxxx and ab" {
 		t.Errorf("String = %q (short values must not be masked)", got)
 	}
-	if !IsSensitiveName("AccountKey") || !IsSensitiveName("sas_token") || IsSensitiveName("region") {
+	if !IsSensitiveName("AccountKey") || !IsSensitiveName("sas_token") || IsSensitiveName("region") || IsSensitiveName("password_file") {
 		t.Error("IsSensitiveName misclassifies")
+	}
+}
+
+// TestUnencodedPassword: a password with an unencoded "/", "?", "#" or "%"
+// makes the URL fail to parse, or parse with the password in the host or
+// path; either way it is masked and listed as a secret. URLs whose path
+// holds an "@" are left alone.
+func TestUnencodedPassword(t *testing.T) {
+	for _, pw := range []string{"12/ab-cd", "12?ab-cd", "12#ab-cd", "pa/ss-wd", "50%off-x"} {
+		raw := "mysql://repl:" + pw + "@db:3306/"
+		if got := URL(raw); strings.Contains(got, "ab-cd") || strings.Contains(got, "ss-wd") || strings.Contains(got, "off-x") {
+			t.Errorf("URL(%q) = %q", raw, got)
+		}
+		secrets := Secrets(raw)
+		if len(secrets) == 0 || secrets[0] != pw {
+			t.Errorf("Secrets(%q) = %q", raw, secrets)
+		}
+		if got := String("connect "+raw+" failed", secrets...); strings.Contains(got, pw) {
+			t.Errorf("String did not mask %q: %q", pw, got)
+		}
+	}
+	for _, raw := range []string{"file:///srv/backups@host/x", "s3://bucket/a@b?region=eu-west-1", "mysql://repl@db/?password_file=/run/a@b/pw"} {
+		if got := URL(raw); got != raw {
+			t.Errorf("URL(%q) = %q, want it unchanged", raw, got)
+		}
+		if s := Secrets(raw); len(s) != 0 {
+			t.Errorf("Secrets(%q) = %q, want none", raw, s)
+		}
 	}
 }

@@ -65,9 +65,10 @@ func (c *corruptReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// checkText refuses input that is plainly not SQL text: a NUL byte near the
-// start (mysqldump escapes NUL as \0, so a dump has none). A UTF-8 byte
-// order mark is copied and skipped.
+// checkText refuses input that is plainly not SQL text, before anything is
+// written: a NUL byte near the start (mysqldump escapes NUL as \0, so a dump
+// has none), or no SQL statement where one must be (see sniff). A UTF-8
+// byte order mark is copied and skipped.
 func (f *filter) checkText() error {
 	if _, err := f.ensure(f.window()); err != nil {
 		return err
@@ -78,6 +79,7 @@ func (f *filter) checkText() error {
 	}
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		f.pos += 3
+		b = b[3:]
 	}
-	return nil
+	return sniff(b, f.eof)
 }
