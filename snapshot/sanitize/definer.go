@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"github.com/pilotlight-dr/pilotlight/internal/sqltok"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -49,11 +51,11 @@ func QuoteAccount(spec string) (string, error) {
 	}
 	var user, host string
 	if spec != "" && strings.ContainsRune("'\"`", rune(spec[0])) {
-		end := quotedEnd([]byte(spec), 0, true)
+		end := sqltok.QuotedEnd([]byte(spec), 0, true)
 		if end < 0 {
 			return "", fmt.Errorf("account %q: unterminated quote", spec)
 		}
-		user = unquote([]byte(spec[:end]))
+		user = sqltok.Unquote([]byte(spec[:end]))
 		rest := spec[end:]
 		switch {
 		case rest == "":
@@ -64,10 +66,10 @@ func QuoteAccount(spec string) (string, error) {
 			host = rest[1:]
 			if host != "" && strings.ContainsRune("'\"`", rune(host[0])) {
 				hb := []byte(host)
-				if quotedEnd(hb, 0, true) != len(hb) {
+				if sqltok.QuotedEnd(hb, 0, true) != len(hb) {
 					return "", fmt.Errorf("account %q: bad quoting in the host part", spec)
 				}
-				host = unquote(hb)
+				host = sqltok.Unquote(hb)
 			}
 		}
 	} else {
@@ -103,41 +105,41 @@ const maxHeaderTokens = 32
 // findDefiner scans the header of the statement at the start of s for a
 // DEFINER clause. final says s is the whole statement.
 func findDefiner(s []byte, final bool) definer {
-	z := tokenizer{s: s, final: final}
-	t := z.next()
-	if !z.wordIs(t, "CREATE") && !z.wordIs(t, "ALTER") {
-		return definer{more: t.kind == tokEOF && z.short}
+	z := sqltok.Tokenizer{S: s, Final: final}
+	t := z.Next()
+	if !z.WordIs(t, "CREATE") && !z.WordIs(t, "ALTER") {
+		return definer{more: t.Kind == sqltok.EOF && z.Short}
 	}
 	for range maxHeaderTokens {
-		t = z.next()
+		t = z.Next()
 		switch {
-		case t.kind == tokEOF || z.short:
-			return definer{more: z.short, headerEnd: t.start}
-		case z.wordIs(t, "DEFINER"):
+		case t.Kind == sqltok.EOF || z.Short:
+			return definer{more: z.Short, headerEnd: t.Start}
+		case z.WordIs(t, "DEFINER"):
 			save := z
-			if eq := z.next(); z.punctIs(eq, '=') {
+			if eq := z.Next(); z.PunctIs(eq, '=') {
 				end, ok := parseAccount(&z)
-				if z.short {
+				if z.Short {
 					return definer{more: true}
 				}
 				if !ok {
-					return definer{headerEnd: t.start}
+					return definer{headerEnd: t.Start}
 				}
-				return definer{start: t.start, end: end, found: true, headerEnd: end}
+				return definer{start: t.Start, end: end, found: true, headerEnd: end}
 			}
 			z = save // SQL SECURITY DEFINER
-		case z.punctIs(t, '='), isHeaderWord(&z, t):
+		case z.PunctIs(t, '='), isHeaderWord(&z, t):
 		default:
-			return definer{headerEnd: t.start} // the object keyword, or not a definer statement
+			return definer{headerEnd: t.Start} // the object keyword, or not a definer statement
 		}
 	}
-	return definer{headerEnd: z.off}
+	return definer{headerEnd: z.Off}
 }
 
 // isHeaderWord: the words that may come between CREATE and DEFINER.
-func isHeaderWord(z *tokenizer, t token) bool {
+func isHeaderWord(z *sqltok.Tokenizer, t sqltok.Token) bool {
 	for _, w := range []string{"OR", "REPLACE", "ALGORITHM", "UNDEFINED", "MERGE", "TEMPTABLE", "SQL", "SECURITY", "INVOKER"} {
-		if z.wordIs(t, w) {
+		if z.WordIs(t, w) {
 			return true
 		}
 	}
@@ -147,52 +149,50 @@ func isHeaderWord(z *tokenizer, t token) bool {
 // parseAccount reads the account after "DEFINER =": CURRENT_USER,
 // CURRENT_USER(), user, user@host with each part quoted or bare. It returns
 // the offset just past the account.
-func parseAccount(z *tokenizer) (int, bool) {
-	t := z.next()
-	if z.wordIs(t, "CURRENT_USER") {
-		end := t.end
-		save := z.clone()
-		if p := z.next(); z.punctIs(p, '(') {
-			if q := z.next(); z.punctIs(q, ')') {
-				return q.end, true
+func parseAccount(z *sqltok.Tokenizer) (int, bool) {
+	t := z.Next()
+	if z.WordIs(t, "CURRENT_USER") {
+		end := t.End
+		save := *z
+		if p := z.Next(); z.PunctIs(p, '(') {
+			if q := z.Next(); z.PunctIs(q, ')') {
+				return q.End, true
 			}
 		}
 		*z = save
 		return end, true
 	}
-	if t.kind != tokQuoted && t.kind != tokWord {
+	if t.Kind != sqltok.Quoted && t.Kind != sqltok.Word {
 		return 0, false
 	}
-	end := t.end
-	if end < len(z.s) && z.s[end] == '@' || end == len(z.s) && !z.final {
-		if end == len(z.s) {
-			z.short = true
+	end := t.End
+	if end < len(z.S) && z.S[end] == '@' || end == len(z.S) && !z.Final {
+		if end == len(z.S) {
+			z.Short = true
 			return 0, false
 		}
 		i := end + 1
-		if i < len(z.s) && (z.s[i] == '\'' || z.s[i] == '"' || z.s[i] == '`') {
-			e := quotedEnd(z.s, i, z.final)
+		if i < len(z.S) && (z.S[i] == '\'' || z.S[i] == '"' || z.S[i] == '`') {
+			e := sqltok.QuotedEnd(z.S, i, z.Final)
 			if e < 0 {
-				z.short = true
+				z.Short = true
 				return 0, false
 			}
 			i = e
 		} else {
-			for i < len(z.s) && (isWordByte(z.s[i]) || strings.IndexByte(".%-:", z.s[i]) >= 0) {
+			for i < len(z.S) && (sqltok.IsWordByte(z.S[i]) || strings.IndexByte(".%-:", z.S[i]) >= 0) {
 				i++
 			}
-			if i == len(z.s) && !z.final {
-				z.short = true
+			if i == len(z.S) && !z.Final {
+				z.Short = true
 				return 0, false
 			}
 		}
 		end = i
-		z.off = i
+		z.Off = i
 	}
 	return end, true
 }
-
-func (z *tokenizer) clone() tokenizer { return *z }
 
 // definerEdit returns what replaces s[start:end] (the clause) and where the
 // text resumes: stripping also takes the blanks after the clause, unless
@@ -205,7 +205,7 @@ func definerEdit(s []byte, start, end int, clause string) (string, int) {
 	for resume < len(s) && (s[resume] == ' ' || s[resume] == '\t') {
 		resume++
 	}
-	if resume < len(s) && isWordByte(s[resume]) && (start == 0 || !isSpace(s[start-1])) {
+	if resume < len(s) && sqltok.IsWordByte(s[resume]) && (start == 0 || !sqltok.IsSpace(s[start-1])) {
 		return " ", resume
 	}
 	return "", resume

@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"github.com/pilotlight-dr/pilotlight/internal/sqltok"
+
 	"bytes"
 	"fmt"
 	"log/slog"
@@ -16,9 +18,9 @@ func (f *filter) rewrite(kind stmtKind, ended bool) error {
 		body = stmt[:len(stmt)-len(f.lex.delim)]
 	}
 	if kind == kindReplication {
-		z := tokenizer{s: body, final: true}
-		w1, w2 := z.next(), z.next()
-		what := strings.ToUpper(string(body[w1.start:w1.end]) + " " + string(body[w2.start:w2.end]))
+		z := sqltok.Tokenizer{S: body, Final: true}
+		w1, w2 := z.Next(), z.Next()
+		what := strings.ToUpper(string(body[w1.Start:w1.End]) + " " + string(body[w2.Start:w2.End]))
 		f.removed(what, body)
 		f.dropLineEnd = true
 		return nil
@@ -78,8 +80,8 @@ func (f *filter) overflow() error {
 }
 
 func startsWithSet(b []byte) bool {
-	z := tokenizer{s: b}
-	return z.wordIs(z.next(), "SET")
+	z := sqltok.Tokenizer{S: b}
+	return z.WordIs(z.Next(), "SET")
 }
 
 // setEdit is a SET statement with the assignments that need SUPER taken
@@ -102,11 +104,11 @@ type assignment struct {
 // change the target's replication state) and what a removal is called.
 func removable(name []byte) string {
 	switch {
-	case upperEq(name, "SQL_LOG_BIN"):
+	case sqltok.UpperEq(name, "SQL_LOG_BIN"):
 		return "SQL_LOG_BIN"
-	case upperEq(name, "GTID_PURGED"):
+	case sqltok.UpperEq(name, "GTID_PURGED"):
 		return "GTID_PURGED"
-	case upperEq(name, "GTID_SLAVE_POS"):
+	case sqltok.UpperEq(name, "GTID_SLAVE_POS"):
 		return "gtid_slave_pos"
 	}
 	return ""
@@ -117,8 +119,8 @@ func removable(name []byte) string {
 // value: SET @saved = @@SESSION.SQL_LOG_BIN goes too. User variables
 // (@sql_log_bin) are not system variables and stay.
 func editSet(body []byte) setEdit {
-	z := tokenizer{s: body, final: true}
-	if !z.wordIs(z.next(), "SET") {
+	z := sqltok.Tokenizer{S: body, Final: true}
+	if !z.WordIs(z.Next(), "SET") {
 		return setEdit{}
 	}
 	var all []assignment
@@ -139,34 +141,34 @@ func editSet(body []byte) setEdit {
 		cur, values, sawEq = assignment{start: -1}, nil, false
 	}
 	for {
-		t := z.next()
-		if t.kind == tokEOF {
+		t := z.Next()
+		if t.Kind == sqltok.EOF {
 			break
 		}
-		tok := body[t.start:t.end]
+		tok := body[t.Start:t.End]
 		switch {
-		case depth == 0 && z.punctIs(t, ','):
+		case depth == 0 && z.PunctIs(t, ','):
 			closeCur()
 			continue
-		case z.punctIs(t, '('):
+		case z.PunctIs(t, '('):
 			depth++
-		case z.punctIs(t, ')'):
+		case z.PunctIs(t, ')'):
 			depth--
-		case z.punctIs(t, '='):
+		case z.PunctIs(t, '='):
 			sawEq = true
-		case t.kind == tokQuoted && sawEq && tok[0] != '`':
-			values = append(values, unquote(tok))
-		case t.kind == tokWord && cur.start < 0 && isScope(tok):
+		case t.Kind == sqltok.Quoted && sawEq && tok[0] != '`':
+			values = append(values, sqltok.Unquote(tok))
+		case t.Kind == sqltok.Word && cur.start < 0 && isScope(tok):
 			cur.scope = string(tok)
-		case t.kind == tokWord && cur.what == "" && !isUserVar(body, t.start):
+		case t.Kind == sqltok.Word && cur.what == "" && !isUserVar(body, t.Start):
 			if w := removable(tok); w != "" {
-				cur.what, cur.nameAt, cur.nameEnd = w, t.start, t.end
+				cur.what, cur.nameAt, cur.nameEnd = w, t.Start, t.End
 			}
 		}
 		if cur.start < 0 {
-			cur.start = t.start
+			cur.start = t.Start
 		}
-		cur.end = t.end
+		cur.end = t.End
 	}
 	closeCur()
 	var kept, removed []assignment
@@ -200,7 +202,7 @@ func editSet(body []byte) setEdit {
 
 func isScope(w []byte) bool {
 	for _, s := range []string{"GLOBAL", "SESSION", "LOCAL", "PERSIST", "PERSIST_ONLY"} {
-		if upperEq(w, s) {
+		if sqltok.UpperEq(w, s) {
 			return true
 		}
 	}

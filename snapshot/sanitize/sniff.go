@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"github.com/pilotlight-dr/pilotlight/internal/sqltok"
+
 	"bytes"
 	"fmt"
 	"strings"
@@ -40,7 +42,7 @@ func sniff(b []byte, eof bool) error {
 		case c == '\n':
 			line++
 			i++
-		case isSpace(c) || c == ';':
+		case sqltok.IsSpace(c) || c == ';':
 			i++
 		case c == '#' || c == '-' && i+1 < len(b) && b[i+1] == '-' && (i+2 == len(b) || b[i+2] <= ' '):
 			j := bytes.IndexByte(b[i:], '\n')
@@ -52,7 +54,7 @@ func sniff(b []byte, eof bool) error {
 		case c == '-' && i+1 == len(b) && !eof:
 			return nil // "--" cut by the window
 		case c == '/' && i+1 < len(b) && b[i+1] == '*':
-			if versionedOpener(b, i) > 0 || i+2 < len(b) && b[i+2] == '!' || i+3 < len(b) && b[i+2] == 'M' && b[i+3] == '!' {
+			if sqltok.VersionedOpener(b, i) > 0 || i+2 < len(b) && b[i+2] == '!' || i+3 < len(b) && b[i+2] == 'M' && b[i+3] == '!' {
 				return nil // /*!...*/ and /*M!...*/ are code the client runs
 			}
 			j := bytes.Index(b[i+2:], []byte("*/"))
@@ -68,7 +70,7 @@ func sniff(b []byte, eof bool) error {
 			return nil // "/*" cut by the window
 		default:
 			j := i
-			for j < len(b) && isWordByte(b[j]) {
+			for j < len(b) && sqltok.IsWordByte(b[j]) {
 				j++
 			}
 			if j == len(b) && !eof {

@@ -1,5 +1,7 @@
 package sanitize
 
+import "github.com/pilotlight-dr/pilotlight/internal/sqltok"
+
 // A routine created under sql_mode NO_BACKSLASH_ESCAPES is dumped after a
 // SET sql_mode that turns it on, and its body is read by the server (and
 // split by the client) without backslash escapes: 'C:\' is a whole string.
@@ -14,24 +16,24 @@ package sanitize
 
 // trackSQLMode updates the lexer from one SET statement's body.
 func (f *filter) trackSQLMode(body []byte) {
-	z := tokenizer{s: body, final: true}
-	if !z.wordIs(z.next(), "SET") {
+	z := sqltok.Tokenizer{S: body, Final: true}
+	if !z.WordIs(z.Next(), "SET") {
 		return
 	}
-	var toks []token
+	var toks []sqltok.Token
 	depth := 0
 	apply := func() {
 		f.applyModeAssignment(body, toks)
 		toks = toks[:0]
 	}
-	for t := z.next(); t.kind != tokEOF; t = z.next() {
+	for t := z.Next(); t.Kind != sqltok.EOF; t = z.Next() {
 		switch {
-		case depth == 0 && z.punctIs(t, ','):
+		case depth == 0 && z.PunctIs(t, ','):
 			apply()
 			continue
-		case z.punctIs(t, '('):
+		case z.PunctIs(t, '('):
 			depth++
-		case z.punctIs(t, ')'):
+		case z.PunctIs(t, ')'):
 			depth--
 		}
 		toks = append(toks, t)
@@ -40,26 +42,26 @@ func (f *filter) trackSQLMode(body []byte) {
 }
 
 // applyModeAssignment handles one assignment: target = value (or :=).
-func (f *filter) applyModeAssignment(s []byte, toks []token) {
+func (f *filter) applyModeAssignment(s []byte, toks []sqltok.Token) {
 	eq := -1
 	for i, t := range toks {
-		if t.kind == tokPunct && s[t.start] == '=' {
+		if t.Kind == sqltok.Punct && s[t.Start] == '=' {
 			eq = i
 			break
 		}
 	}
-	var target token
+	var target sqltok.Token
 	for i := eq - 1; i >= 0; i-- {
-		if toks[i].kind == tokWord {
+		if toks[i].Kind == sqltok.Word {
 			target = toks[i]
 			break
 		}
 	}
-	if eq < 0 || target.kind != tokWord || eq == len(toks)-1 {
+	if eq < 0 || target.Kind != sqltok.Word || eq == len(toks)-1 {
 		return
 	}
-	name, value := s[target.start:target.end], toks[eq+1:]
-	if isUserVar(s, target.start) { // SET @saved = @@sql_mode
+	name, value := s[target.Start:target.End], toks[eq+1:]
+	if isUserVar(s, target.Start) { // SET @saved = @@sql_mode
 		if isSQLModeRead(s, value) {
 			if f.savedModes == nil {
 				f.savedModes = map[string]bool{}
@@ -68,26 +70,26 @@ func (f *filter) applyModeAssignment(s []byte, toks []token) {
 		}
 		return
 	}
-	if !upperEq(name, "SQL_MODE") {
+	if !sqltok.UpperEq(name, "SQL_MODE") {
 		return
 	}
 	v := value[len(value)-1]
 	switch {
-	case len(value) == 1 && v.kind == tokQuoted: // SET sql_mode = '...'
-		f.lex.noBackslash = containsFold(unquote(s[v.start:v.end]), "NO_BACKSLASH_ESCAPES")
-	case len(value) == 2 && v.kind == tokWord && isUserVar(s, v.start): // SET sql_mode = @saved
-		if saved, ok := f.savedModes[string(lower(s[v.start:v.end]))]; ok {
+	case len(value) == 1 && v.Kind == sqltok.Quoted: // SET sql_mode = '...'
+		f.lex.noBackslash = containsFold(sqltok.Unquote(s[v.Start:v.End]), "NO_BACKSLASH_ESCAPES")
+	case len(value) == 2 && v.Kind == sqltok.Word && isUserVar(s, v.Start): // SET sql_mode = @saved
+		if saved, ok := f.savedModes[string(lower(s[v.Start:v.End]))]; ok {
 			f.lex.noBackslash = saved
 		}
-	case len(value) == 1 && upperEq(s[v.start:v.end], "DEFAULT"):
+	case len(value) == 1 && sqltok.UpperEq(s[v.Start:v.End], "DEFAULT"):
 		f.lex.noBackslash = false // the global mode is unknown here; mysqldump never writes this
 	}
 }
 
 // isSQLModeRead: the value is @@sql_mode, @@SESSION.sql_mode or similar.
-func isSQLModeRead(s []byte, value []token) bool {
+func isSQLModeRead(s []byte, value []sqltok.Token) bool {
 	last := value[len(value)-1]
-	return last.kind == tokWord && upperEq(s[last.start:last.end], "SQL_MODE") && !isUserVar(s, last.start)
+	return last.Kind == sqltok.Word && sqltok.UpperEq(s[last.Start:last.End], "SQL_MODE") && !isUserVar(s, last.Start)
 }
 
 func lower(b []byte) []byte {
@@ -103,7 +105,7 @@ func lower(b []byte) []byte {
 
 func containsFold(s, upper string) bool {
 	for i := 0; i+len(upper) <= len(s); i++ {
-		if upperEq([]byte(s[i:i+len(upper)]), upper) {
+		if sqltok.UpperEq([]byte(s[i:i+len(upper)]), upper) {
 			return true
 		}
 	}

@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"github.com/pilotlight-dr/pilotlight/internal/sqltok"
+
 	"bytes"
 	"fmt"
 	"log/slog"
@@ -105,12 +107,12 @@ func (f *filter) trivia() error {
 		}
 		b := f.buf[f.pos:f.end]
 		switch c := b[0]; {
-		case isSpace(c):
+		case sqltok.IsSpace(c):
 			f.pos++
 			continue
 		case c == '#' || c == '-' && len(b) > 1 && b[1] == '-' && (len(b) == 2 || b[2] <= ' '):
 			f.lex.st, f.lex.openAt = stLineComment, f.offset()
-		case c == '/' && len(b) > 2 && b[1] == '*' && versionedOpener(b, 0) == 0:
+		case c == '/' && len(b) > 2 && b[1] == '*' && sqltok.VersionedOpener(b, 0) == 0:
 			f.lex.st, f.lex.openAt = stBlockComment, f.offset()
 			f.pos += 2
 		default:
@@ -160,7 +162,7 @@ func (f *filter) clientCommand(win []byte) (bool, error) {
 		f.pos += len(sandbox)
 		return true, nil
 	}
-	if len(win) < 10 || !upperEq(win[:9], "DELIMITER") || (win[9] != ' ' && win[9] != '\t') {
+	if len(win) < 10 || !sqltok.UpperEq(win[:9], "DELIMITER") || (win[9] != ' ' && win[9] != '\t') {
 		return false, nil
 	}
 	line := win
@@ -186,20 +188,20 @@ func (f *filter) clientCommand(win []byte) (bool, error) {
 // classify tells what the statement at the start of win is. final says win
 // holds the rest of the input.
 func classify(win []byte, final bool) (stmtKind, definer) {
-	z := tokenizer{s: win, final: final}
-	t := z.next()
+	z := sqltok.Tokenizer{S: win, Final: final}
+	t := z.Next()
 	switch {
-	case z.wordIs(t, "SET"):
+	case z.WordIs(t, "SET"):
 		return kindSet, definer{}
-	case z.wordIs(t, "CHANGE"):
-		if t2 := z.next(); z.wordIs(t2, "MASTER") || z.wordIs(t2, "REPLICATION") {
+	case z.WordIs(t, "CHANGE"):
+		if t2 := z.Next(); z.WordIs(t2, "MASTER") || z.WordIs(t2, "REPLICATION") {
 			return kindReplication, definer{}
 		}
-	case z.wordIs(t, "START") || z.wordIs(t, "STOP"):
-		if t2 := z.next(); z.wordIs(t2, "SLAVE") || z.wordIs(t2, "REPLICA") || z.wordIs(t2, "ALL") {
+	case z.WordIs(t, "START") || z.WordIs(t, "STOP"):
+		if t2 := z.Next(); z.WordIs(t2, "SLAVE") || z.WordIs(t2, "REPLICA") || z.WordIs(t2, "ALL") {
 			return kindReplication, definer{}
 		}
-	case z.wordIs(t, "CREATE") || z.wordIs(t, "ALTER"):
+	case z.WordIs(t, "CREATE") || z.WordIs(t, "ALTER"):
 		if d := findDefiner(win, final); d.found {
 			return kindDefiner, d
 		}
