@@ -105,7 +105,7 @@ func TestReplicationUnknownKey(t *testing.T) {
 	cfg := Default()
 	err := Parse([]byte("replication:\n  rpo_target: 1s\n"), &cfg, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "line 2: replication.rpo_target is not a known setting") ||
-		!strings.Contains(err.Error(), "exclude, heartbeat, include, lease_dir, listen, rpo, server_id, source, standby, stream, workers") {
+		!strings.Contains(err.Error(), "exclude, heartbeat, include, lease_dir, listen, rpo, server_id, skip_account_statements, source, standby, stream, workers") {
 		t.Errorf("unknown key: %v", err)
 	}
 }
