@@ -19,7 +19,7 @@ func (a *app) sinkCmd() *cobra.Command {
 		Use:   "sink",
 		Short: "Check, list and copy objects in file://, s3://, gs:// and azblob:// storage",
 		Long: `Sink URLs:
-  file:///var/lib/pilotlight            a local directory (must exist)
+  file:///var/lib/pilotlight            a local directory (created when written to)
   s3://bucket/prefix?region=us-east-1&endpoint=http://127.0.0.1:9000&path_style=true
   gs://bucket/prefix                    (honours STORAGE_EMULATOR_HOST)
   azblob://container/prefix?account=NAME&endpoint=http://127.0.0.1:10000/devstoreaccount1
@@ -38,10 +38,28 @@ Credentials come from each cloud's standard chain, never from the URL:
 	return c
 }
 
+// openSink opens a sink to read (ls, cat, prune...): a missing file://
+// directory is an error, not made.
 func (a *app) openSink(ctx context.Context, raw string) (sinks.Sink, error) {
+	return a.openSinkWith(ctx, raw, a.sinkOptions())
+}
+
+// openSinkToWrite opens a sink to write (cp, check): a missing file://
+// directory is created.
+func (a *app) openSinkToWrite(ctx context.Context, raw string) (sinks.Sink, error) {
+	o := a.sinkOptions()
+	o.Create = true
+	return a.openSinkWith(ctx, raw, o)
+}
+
+func (a *app) sinkOptions() sinks.Options {
 	st := a.cfg.Storage
-	return backends.Open(ctx, raw,
-		sinks.Options{Logger: a.log, PartSize: int64(st.PartSize), Concurrency: st.Concurrency},
+	return sinks.Options{Logger: a.log, PartSize: int64(st.PartSize), Concurrency: st.Concurrency}
+}
+
+func (a *app) openSinkWith(ctx context.Context, raw string, o sinks.Options) (sinks.Sink, error) {
+	st := a.cfg.Storage
+	return backends.Open(ctx, raw, o,
 		sinks.RetryPolicy{Attempts: st.Retry.Attempts, MinBackoff: st.Retry.MinBackoff, MaxBackoff: st.Retry.MaxBackoff, Logger: a.log})
 }
 
@@ -104,7 +122,7 @@ checks every sink in the config's storage.sinks. Exits 1 if any step fails.`,
 // way (bad URL, missing bucket, rejected credentials, unreachable endpoint)
 // is one line, not five.
 func (a *app) checkOne(ctx context.Context, raw string) (*sinks.CheckReport, error) {
-	s, err := a.openSink(ctx, raw)
+	s, err := a.openSinkToWrite(ctx, raw) // as a snapshot would: a missing directory is made
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/pilotlight-dr/pilotlight/internal/config"
 	"github.com/pilotlight-dr/pilotlight/internal/progress"
 	"github.com/pilotlight-dr/pilotlight/sinks"
-	"github.com/pilotlight-dr/pilotlight/sinks/backends"
 	"github.com/pilotlight-dr/pilotlight/snapshot"
 )
 
@@ -22,7 +21,7 @@ import (
 func snapshotFlags(fs *pflag.FlagSet) {
 	d := config.Default().Snapshot
 	fs.String("source", "", "server to snapshot, mysql://user:password@host:3306/ (config snapshot.source)")
-	fs.StringArray("to", nil, "sink URL to write to; repeat for several at once (config snapshot.to, default storage.sinks)")
+	fs.StringArray("to", nil, "sink URL to write to (a missing file:// directory is created); repeat for several at once (config snapshot.to, default storage.sinks)")
 	fs.Int("threads", d.Threads, "parallel reader sessions (config snapshot.threads)")
 	chunk := d.ChunkSize
 	fs.Var(&chunk, "chunk-size", "target size of one chunk of rows, as SQL (config snapshot.chunk_size)")
@@ -86,14 +85,14 @@ func snapshotPartSize(threads, sinks int) int64 {
 // openSnapshotSinks opens every destination for a snapshot with threads
 // workers: uploads run one part at a time each (the workers are the
 // parallelism), and the soft memory limit covers every upload's buffers, so
-// peak memory stays bounded whatever the database size.
+// peak memory stays bounded whatever the database size. A file://
+// destination that does not exist yet is created.
 func (a *app) openSnapshotSinks(ctx context.Context, urls []string, threads int) (sinks.Sink, error) {
-	st := a.cfg.Storage
 	part := snapshotPartSize(threads, len(urls))
+	o := sinks.Options{Logger: a.log, PartSize: part, Concurrency: 1, Create: true}
 	var opened []sinks.Sink
 	for _, u := range urls {
-		s, err := backends.Open(ctx, u, sinks.Options{Logger: a.log, PartSize: part, Concurrency: 1},
-			sinks.RetryPolicy{Attempts: st.Retry.Attempts, MinBackoff: st.Retry.MinBackoff, MaxBackoff: st.Retry.MaxBackoff, Logger: a.log})
+		s, err := a.openSinkWith(ctx, u, o)
 		if err != nil {
 			for _, o := range opened {
 				_ = o.Close()
