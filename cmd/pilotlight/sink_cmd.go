@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pilotlight-dr/pilotlight/internal/config"
 	"github.com/pilotlight-dr/pilotlight/sinks"
 	"github.com/pilotlight-dr/pilotlight/sinks/backends"
 )
@@ -61,6 +62,25 @@ func (a *app) openSinkWith(ctx context.Context, raw string, o sinks.Options) (si
 	st := a.cfg.Storage
 	return backends.Open(ctx, raw, o,
 		sinks.RetryPolicy{Attempts: st.Retry.Attempts, MinBackoff: st.Retry.MinBackoff, MaxBackoff: st.Retry.MaxBackoff, Logger: a.log})
+}
+
+// checkSinkLists refuses a list of sinks that names one sink twice (in
+// another spelling, say): the config's storage.sinks, and snapshot.to or
+// --to. Written to at once, such a pair would fail late and obscurely.
+func checkSinkLists(cmd *cobra.Command, cfg config.Config) error {
+	to := "snapshot.to"
+	if f := cmd.Flags().Lookup("to"); f != nil && f.Changed {
+		to = "--to"
+	}
+	for _, list := range []struct {
+		name string
+		urls []string
+	}{{"storage.sinks", cfg.Storage.Sinks}, {to, cfg.Snapshot.To}} {
+		if err := sinks.Distinct(list.urls); err != nil {
+			return usageError{fmt.Errorf("%s: %w", list.name, err)}
+		}
+	}
+	return nil
 }
 
 func (a *app) sinkCheckCmd() *cobra.Command {

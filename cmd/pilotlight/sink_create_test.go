@@ -133,3 +133,46 @@ func TestSnapshotCreatesFileSink(t *testing.T) {
 		t.Errorf("snapshot ls does not list %s:\n%s", res.ID, r.stdout)
 	}
 }
+
+// TestDuplicateSinksRefused: one sink named twice, in two spellings, is a
+// usage error naming both, before anything is opened or created.
+func TestDuplicateSinksRefused(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "pl-dup-" + filepath.Base(t.TempDir())
+	rel, abs := "file://./"+name, "file://"+filepath.Join(wd, name)+"/"
+	s3a := "s3://bkt/orders?endpoint=http://127.0.0.1:9000&path_style=true"
+	s3b := "s3://bkt/orders/?path_style=true&endpoint=http://127.0.0.1:9000/"
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"file spellings", []string{"snapshot", "--source", "mysql://root@127.0.0.1:1/", "--to", rel, "--to", "gs://other/x", "--to", abs},
+			[]string{"--to:", `"` + rel + `"`, `"` + abs + `"`, "name the same sink", "give each sink once"}},
+		{"s3 spellings", []string{"snapshot", "--source", "mysql://root@127.0.0.1:1/", "--to", s3a, "--to", s3b},
+			[]string{"--to:", `"` + s3a + `"`, `"` + s3b + `"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := pl(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, nil, c.args...)
+			r.want(t, 2, c.args...)
+			for _, w := range c.want {
+				oneLineError(t, r, w)
+			}
+			wantMissing(t, filepath.Join(wd, name), "a refused snapshot")
+		})
+	}
+
+	cfg := filepath.Join(t.TempDir(), "pilotlight.yaml")
+	yaml := fmt.Sprintf("storage:\n  sinks:\n    - %s\n    - %s\n", s3a, s3b)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"config", "check", "--config", cfg}, {"sink", "check", "--config", cfg}} {
+		r := pl(t, nil, nil, args...)
+		r.want(t, 2, args...)
+		oneLineError(t, r, fmt.Sprintf("storage.sinks: %q and %q name the same sink", s3a, s3b))
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -86,26 +87,25 @@ func snapshotPartSize(threads, sinks int) int64 {
 // workers: uploads run one part at a time each (the workers are the
 // parallelism), and the soft memory limit covers every upload's buffers, so
 // peak memory stays bounded whatever the database size. A file://
-// destination that does not exist yet is created.
+// destination that does not exist yet is created; a sink named twice is a
+// usage error.
 func (a *app) openSnapshotSinks(ctx context.Context, urls []string, threads int) (sinks.Sink, error) {
 	part := snapshotPartSize(threads, len(urls))
 	o := sinks.Options{Logger: a.log, PartSize: part, Concurrency: 1, Create: true}
-	var opened []sinks.Sink
-	for _, u := range urls {
-		s, err := a.openSinkWith(ctx, u, o)
-		if err != nil {
-			for _, o := range opened {
-				_ = o.Close()
-			}
-			return nil, err
-		}
-		opened = append(opened, s)
+	sink, err := sinks.OpenAll(ctx, urls, func(ctx context.Context, raw string) (sinks.Sink, error) {
+		return a.openSinkWith(ctx, raw, o)
+	})
+	if errors.Is(err, sinks.ErrDuplicate) {
+		return nil, usageError{fmt.Errorf("snapshot --to: %w", err)}
+	}
+	if err != nil {
+		return nil, err
 	}
 	if v, ok := a.lookup("GOMEMLIMIT"); !ok || v == "" {
 		puts := int64(threads + 1) // the workers and the schema writer
-		debug.SetMemoryLimit(puts*int64(len(opened))*2*part + puts*4<<20 + 64<<20)
+		debug.SetMemoryLimit(puts*int64(len(urls))*2*part + puts*4<<20 + 64<<20)
 	}
-	return sinks.Fanout(opened...), nil
+	return sink, nil
 }
 
 // snapshotProgress shows tables, rows, bytes, throughput and ETA: a live
