@@ -21,6 +21,9 @@ const fanoutBuf = 1 << 20
 //
 // Reads (Open, Stat, List) use the first sink that answers: the first one
 // given is the primary. Delete removes the key from every sink.
+//
+// The sinks must be distinct storage: one given twice receives every object
+// twice and fails late. OpenAll opens a list of URLs and refuses that.
 func Fanout(sinks ...Sink) Sink {
 	if len(sinks) == 1 {
 		return sinks[0]

@@ -19,6 +19,12 @@ type Options struct {
 	PartSize int64
 	// Concurrency is the number of parts in flight per Put.
 	Concurrency int
+	// Create is set by callers that will write: a backend whose location
+	// can be made on the spot makes it when it is missing (file:// creates
+	// its directory, like mkdir -p). Readers leave it unset, so that a
+	// mistyped location is reported as missing rather than made.
+	// Buckets and containers are never created.
+	Create bool
 }
 
 // Defaults for Options.

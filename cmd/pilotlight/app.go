@@ -167,7 +167,10 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if cmd.Annotations["validate"] == "self" {
 		return nil // config check reports validation problems itself
 	}
-	return a.cfg.Validate()
+	if err := a.cfg.Validate(); err != nil {
+		return err
+	}
+	return checkSinkLists(cmd, a.cfg)
 }
 
 // memoryHeadroom is what the process needs beside its upload buffers: the

@@ -28,6 +28,9 @@ their line numbers and the command exits 1.`,
 			if err := a.cfg.Validate(); err != nil {
 				return err
 			}
+			if err := checkSinkLists(cmd, a.cfg); err != nil {
+				return err
+			}
 			out, err := a.cfg.Redacted().YAML()
 			if err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pilotlight-dr/pilotlight/internal/config"
 	"github.com/pilotlight-dr/pilotlight/sinks"
 	"github.com/pilotlight-dr/pilotlight/sinks/backends"
 )
@@ -19,7 +20,7 @@ func (a *app) sinkCmd() *cobra.Command {
 		Use:   "sink",
 		Short: "Check, list and copy objects in file://, s3://, gs:// and azblob:// storage",
 		Long: `Sink URLs:
-  file:///var/lib/pilotlight            a local directory (must exist)
+  file:///var/lib/pilotlight            a local directory (created when written to)
   s3://bucket/prefix?region=us-east-1&endpoint=http://127.0.0.1:9000&path_style=true
   gs://bucket/prefix                    (honours STORAGE_EMULATOR_HOST)
   azblob://container/prefix?account=NAME&endpoint=http://127.0.0.1:10000/devstoreaccount1
@@ -38,11 +39,48 @@ Credentials come from each cloud's standard chain, never from the URL:
 	return c
 }
 
+// openSink opens a sink to read (ls, cat, prune...): a missing file://
+// directory is an error, not made.
 func (a *app) openSink(ctx context.Context, raw string) (sinks.Sink, error) {
+	return a.openSinkWith(ctx, raw, a.sinkOptions())
+}
+
+// openSinkToWrite opens a sink to write (cp, check): a missing file://
+// directory is created.
+func (a *app) openSinkToWrite(ctx context.Context, raw string) (sinks.Sink, error) {
+	o := a.sinkOptions()
+	o.Create = true
+	return a.openSinkWith(ctx, raw, o)
+}
+
+func (a *app) sinkOptions() sinks.Options {
 	st := a.cfg.Storage
-	return backends.Open(ctx, raw,
-		sinks.Options{Logger: a.log, PartSize: int64(st.PartSize), Concurrency: st.Concurrency},
+	return sinks.Options{Logger: a.log, PartSize: int64(st.PartSize), Concurrency: st.Concurrency}
+}
+
+func (a *app) openSinkWith(ctx context.Context, raw string, o sinks.Options) (sinks.Sink, error) {
+	st := a.cfg.Storage
+	return backends.Open(ctx, raw, o,
 		sinks.RetryPolicy{Attempts: st.Retry.Attempts, MinBackoff: st.Retry.MinBackoff, MaxBackoff: st.Retry.MaxBackoff, Logger: a.log})
+}
+
+// checkSinkLists refuses a list of sinks that names one sink twice (in
+// another spelling, say): the config's storage.sinks, and snapshot.to or
+// --to. Written to at once, such a pair would fail late and obscurely.
+func checkSinkLists(cmd *cobra.Command, cfg config.Config) error {
+	to := "snapshot.to"
+	if f := cmd.Flags().Lookup("to"); f != nil && f.Changed {
+		to = "--to"
+	}
+	for _, list := range []struct {
+		name string
+		urls []string
+	}{{"storage.sinks", cfg.Storage.Sinks}, {to, cfg.Snapshot.To}} {
+		if err := sinks.Distinct(list.urls); err != nil {
+			return usageError{fmt.Errorf("%s: %w", list.name, err)}
+		}
+	}
+	return nil
 }
 
 func (a *app) sinkCheckCmd() *cobra.Command {
@@ -104,7 +142,7 @@ checks every sink in the config's storage.sinks. Exits 1 if any step fails.`,
 // way (bad URL, missing bucket, rejected credentials, unreachable endpoint)
 // is one line, not five.
 func (a *app) checkOne(ctx context.Context, raw string) (*sinks.CheckReport, error) {
-	s, err := a.openSink(ctx, raw)
+	s, err := a.openSinkToWrite(ctx, raw) // as a snapshot would: a missing directory is made
 	if err != nil {
 		return nil, err
 	}

@@ -129,8 +129,12 @@ func TestSinkFileWorkflow(t *testing.T) {
 
 func TestSinkURLMistakes(t *testing.T) {
 	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "afile"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct{ url, want string }{
-		{"file://" + dir + "/missing", "does not exist: create it"},
+		// sink check writes, so a missing directory is made; one below a file cannot be.
+		{"file://" + dir + "/afile/sub", "afile is a file, not a directory: fix the URL"},
 		{"s4://bucket/x", `unknown scheme "s4"`},
 		{"file://" + dir + "?colour=blue", `unknown parameter "colour"`},
 		{"s3://bucket/x?regoin=us-east-1", `unknown parameter "regoin"`},

@@ -56,8 +56,9 @@ func isURL(s string) bool { return strings.Contains(s, "://") }
 
 // splitObjectURL turns an object URL into the sink to open and the key in
 // it: s3://bucket/a/b/obj?region=x is the sink s3://bucket?region=x and the
-// key a/b/obj. A file:// URL opens the deepest existing directory above the
-// object. When the URL ends in "/", the key ends with defaultName.
+// key a/b/obj. A file:// URL opens the directory that holds the object
+// (created when it is the destination). When the URL ends in "/", the key
+// ends with defaultName.
 func splitObjectURL(raw, defaultName string) (string, string, error) {
 	base, query, _ := strings.Cut(raw, "?")
 	scheme, rest, _ := strings.Cut(base, "://")
@@ -81,20 +82,15 @@ func splitObjectURL(raw, defaultName string) (string, string, error) {
 }
 
 // splitLocal splits host+path of a file URL ("/var/x/y", "./rel/y") into the
-// deepest existing directory above the object and the rest.
+// directory that holds the object and the object's name.
 func splitLocal(rest string) (string, string) {
-	dir := path.Dir(rest)
-	for dir != "/" && dir != "." && dir != "" {
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			break
-		}
-		dir = path.Dir(dir)
-	}
-	key := strings.TrimPrefix(strings.TrimPrefix(rest, dir), "/")
-	return dir, key
+	return path.Dir(rest), path.Base(rest)
 }
 
-func (a *app) resolve(ctx context.Context, raw, defaultName string) (*endpoint, error) {
+// resolve finds one side of a copy. The destination (write) takes
+// defaultName, the source's name, when it names a directory; a sink that
+// holds it is opened to write.
+func (a *app) resolve(ctx context.Context, raw, defaultName string, write bool) (*endpoint, error) {
 	e := &endpoint{raw: raw}
 	switch {
 	case raw == "-":
@@ -103,7 +99,11 @@ func (a *app) resolve(ctx context.Context, raw, defaultName string) (*endpoint, 
 		if err != nil {
 			return nil, err
 		}
-		s, err := a.openSink(ctx, u)
+		open := a.openSink
+		if write {
+			open = a.openSinkToWrite
+		}
+		s, err := open(ctx, u)
 		if err != nil {
 			return nil, err
 		}
@@ -135,14 +135,14 @@ func (a *app) copy(ctx context.Context, srcRaw, dstRaw string, quiet bool) error
 	if srcRaw == "-" && dstRaw == "-" {
 		return usagef("sink cp: SRC and DST cannot both be -")
 	}
-	src, err := a.resolve(ctx, srcRaw, "")
+	src, err := a.resolve(ctx, srcRaw, "", false)
 	if err != nil {
 		return err
 	}
 	if src.sink != nil {
 		defer src.sink.Close()
 	}
-	dst, err := a.resolve(ctx, dstRaw, baseName(srcRaw))
+	dst, err := a.resolve(ctx, dstRaw, baseName(srcRaw), true)
 	if err != nil {
 		return err
 	}

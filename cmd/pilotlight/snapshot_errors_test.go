@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +36,10 @@ func TestSnapshotBadInputs(t *testing.T) {
 	addr := net.JoinHostPort(src.Host, strconv.Itoa(src.Port))
 	m := minioCloud(t)
 	dir := t.TempDir()
+	blocker := filepath.Join(t.TempDir(), "a-file") // a file where a directory should be made
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		code int
@@ -50,7 +55,7 @@ func TestSnapshotBadInputs(t *testing.T) {
 		{"nothing there", 1, []string{"--source", "mysql://root@127.0.0.1:1/", "--to", "file://" + dir}, "connect to"},
 		{"nothing matches", 1, []string{"--source", good, "--to", "file://" + dir, "--include", "nosuch.*"}, "nothing to snapshot"},
 		{"missing bucket", 1, []string{"--source", good, "--to", "s3://no-such-bucket-pl/x" + m.query}, "no-such-bucket-pl"},
-		{"missing directory", 1, []string{"--source", good, "--to", "file:///nonexistent/pilotlight"}, "/nonexistent/pilotlight"},
+		{"directory that cannot be made", 1, []string{"--source", good, "--to", "file://" + blocker + "/pilotlight"}, "cannot create directory " + blocker + "/pilotlight"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := pl(t, append(m.env, "XDG_STATE_HOME="+t.TempDir()), nil, append([]string{"snapshot"}, c.args...)...)

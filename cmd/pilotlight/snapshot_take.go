@@ -30,7 +30,9 @@ streams it, cut into key ranges of about --chunk-size, each compressed with
 zstd and checksummed with SHA-256, to every --to sink at once. The snapshot's
 exact GTID set (and binlog file and position) is recorded in manifest.json,
 written last on every sink: a snapshot without a manifest does not exist, and
-a failed run leaves none anywhere.
+a failed run leaves none anywhere. A file:// directory that does not exist is
+created (mkdir -p, mode 0750); a sink named twice, in any spelling, is refused
+before anything starts.
 
 Every object is plain SQL once decompressed: the stock client loads it
 (zstd -d < chunk.sql.zst | mariadb), with no GTID_PURGED, no SQL_LOG_BIN and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -13,7 +14,6 @@ import (
 	"github.com/pilotlight-dr/pilotlight/internal/config"
 	"github.com/pilotlight-dr/pilotlight/internal/progress"
 	"github.com/pilotlight-dr/pilotlight/sinks"
-	"github.com/pilotlight-dr/pilotlight/sinks/backends"
 	"github.com/pilotlight-dr/pilotlight/snapshot"
 )
 
@@ -22,7 +22,7 @@ import (
 func snapshotFlags(fs *pflag.FlagSet) {
 	d := config.Default().Snapshot
 	fs.String("source", "", "server to snapshot, mysql://user:password@host:3306/ (config snapshot.source)")
-	fs.StringArray("to", nil, "sink URL to write to; repeat for several at once (config snapshot.to, default storage.sinks)")
+	fs.StringArray("to", nil, "sink URL to write to (a missing file:// directory is created); repeat for several at once (config snapshot.to, default storage.sinks)")
 	fs.Int("threads", d.Threads, "parallel reader sessions (config snapshot.threads)")
 	chunk := d.ChunkSize
 	fs.Var(&chunk, "chunk-size", "target size of one chunk of rows, as SQL (config snapshot.chunk_size)")
@@ -86,27 +86,26 @@ func snapshotPartSize(threads, sinks int) int64 {
 // openSnapshotSinks opens every destination for a snapshot with threads
 // workers: uploads run one part at a time each (the workers are the
 // parallelism), and the soft memory limit covers every upload's buffers, so
-// peak memory stays bounded whatever the database size.
+// peak memory stays bounded whatever the database size. A file://
+// destination that does not exist yet is created; a sink named twice is a
+// usage error.
 func (a *app) openSnapshotSinks(ctx context.Context, urls []string, threads int) (sinks.Sink, error) {
-	st := a.cfg.Storage
 	part := snapshotPartSize(threads, len(urls))
-	var opened []sinks.Sink
-	for _, u := range urls {
-		s, err := backends.Open(ctx, u, sinks.Options{Logger: a.log, PartSize: part, Concurrency: 1},
-			sinks.RetryPolicy{Attempts: st.Retry.Attempts, MinBackoff: st.Retry.MinBackoff, MaxBackoff: st.Retry.MaxBackoff, Logger: a.log})
-		if err != nil {
-			for _, o := range opened {
-				_ = o.Close()
-			}
-			return nil, err
-		}
-		opened = append(opened, s)
+	o := sinks.Options{Logger: a.log, PartSize: part, Concurrency: 1, Create: true}
+	sink, err := sinks.OpenAll(ctx, urls, func(ctx context.Context, raw string) (sinks.Sink, error) {
+		return a.openSinkWith(ctx, raw, o)
+	})
+	if errors.Is(err, sinks.ErrDuplicate) {
+		return nil, usageError{fmt.Errorf("snapshot --to: %w", err)}
+	}
+	if err != nil {
+		return nil, err
 	}
 	if v, ok := a.lookup("GOMEMLIMIT"); !ok || v == "" {
 		puts := int64(threads + 1) // the workers and the schema writer
-		debug.SetMemoryLimit(puts*int64(len(opened))*2*part + puts*4<<20 + 64<<20)
+		debug.SetMemoryLimit(puts*int64(len(urls))*2*part + puts*4<<20 + 64<<20)
 	}
-	return sinks.Fanout(opened...), nil
+	return sink, nil
 }
 
 // snapshotProgress shows tables, rows, bytes, throughput and ETA: a live

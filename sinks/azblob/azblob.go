@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -94,8 +95,9 @@ func open(_ context.Context, u *url.URL, opts sinks.Options, cfg config) (*Sink,
 // newContainerClient builds the SDK client for the resolved credential.
 func newContainerClient(st settings, cfg config) (*container.Client, error) {
 	opts := &container.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Retry:     cfg.retry,
-		Telemetry: policy.TelemetryOptions{ApplicationID: "pilotlight"},
+		Retry:            cfg.retry,
+		Telemetry:        policy.TelemetryOptions{ApplicationID: "pilotlight"},
+		PerRetryPolicies: []policy.Policy{tlsEndpointPolicy{}},
 	}}
 	containerURL := st.serviceURL + st.container
 	switch st.kind {
@@ -114,6 +116,16 @@ func newContainerClient(st settings, cfg config) (*container.Client, error) {
 		}
 		return container.NewClient(containerURL, tokenCredential{cred}, opts)
 	}
+}
+
+// tlsEndpointPolicy names a TLS server that answers a plain-HTTP endpoint
+// as such (sinks.CheckPlainHTTPAnswer), instead of the reset connection or
+// header-less HTTP 400 the SDK would report.
+type tlsEndpointPolicy struct{}
+
+func (tlsEndpointPolicy) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	return sinks.CheckPlainHTTPAnswer(req.Raw(), resp, err)
 }
 
 // tokenCredential marks token acquisition failures so that they map to

@@ -2,16 +2,11 @@ package azblob
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
@@ -35,90 +30,80 @@ var (
 	opDelete = op{"delete", "Storage Blob Data Contributor", "d"}
 )
 
-// azError is a one-line message (without secrets) over the sentinel and the
-// underlying error, so that errors.Is and errors.As still work.
-type azError struct {
-	msg  string
-	errs []error
-}
-
-func (e *azError) Error() string   { return e.msg }
-func (e *azError) Unwrap() []error { return e.errs }
-
 // fail maps an SDK error of operation o on key (may be "", or a list prefix)
-// to a one-line error that wraps the matching sinks sentinel, names the
-// problem and says how to fix it.
+// to a *sinks.OpError that wraps the matching sinks sentinel, names the
+// problem and says how to fix it. Network-level failures are classified by
+// sinks.ClassifyNet, like every cloud sink's; this maps Azure's answers.
 func (s *Sink) fail(o op, key string, err error) error {
 	if err == nil {
 		return nil
 	}
-	what := fmt.Sprintf("azblob %s %q in %s", o.name, key, s.shown)
-	mk := func(sentinel, cause error, format string, args ...any) error {
-		msg := redact.String(what+": "+fmt.Sprintf(format, args...), s.st.secrets...)
-		errs := []error{}
-		if sentinel != nil {
-			errs = append(errs, sentinel)
-		}
-		if cause != nil {
-			errs = append(errs, cause)
-		}
-		return &azError{msg: msg, errs: errs}
-	}
+	e := sinks.OpError{Op: "azblob " + o.name, Key: key, Sink: s.shown}
 	var respErr *azcore.ResponseError
 	isResp := errors.As(err, &respErr)
 	status := 0
 	if isResp {
 		status = respErr.StatusCode
 	}
+	set := func(kind, cause error, problem, fix string) {
+		e.Kind, e.Err, e.Problem, e.Fix = kind, cause, problem, fix
+	}
 	var credErr *credError
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		ctxErr := context.Canceled
+		ctxErr := context.Canceled // the chain itself may name a request URL with a SAS
 		if errors.Is(err, context.DeadlineExceeded) {
 			ctxErr = context.DeadlineExceeded
 		}
-		return mk(nil, ctxErr, "%v", ctxErr)
+		ne, _ := sinks.NetError(e, s.st.serviceURL, ctxErr)
+		return ne
 	case errors.As(err, &credErr):
-		return mk(sinks.ErrAuth, credErr.err, "%s could not get a token (%s): %s",
-			s.st.credDesc, firstLine(credErr.Error()), s.st.credFix)
+		set(sinks.ErrAuth, credErr.err, fmt.Sprintf("%s could not get a token (%s)", s.st.credDesc, firstLine(credErr.Error())), s.st.credFix)
 	case bloberror.HasCode(err, bloberror.BlobNotFound):
-		return mk(sinks.ErrNotExist, respErr, "object does not exist")
+		set(sinks.ErrNotExist, respErr, "object does not exist", "")
 	case bloberror.HasCode(err, bloberror.ContainerNotFound):
-		return mk(sinks.ErrNoBucket, respErr, "container %s does not exist in account %s: create it or fix the URL",
-			s.st.container, s.st.account)
+		set(sinks.ErrNoBucket, respErr, fmt.Sprintf("container %s does not exist in account %s", s.st.container, s.st.account), "create it or fix the URL")
 	case bloberror.HasCode(err, bloberror.AuthenticationFailed), status == http.StatusUnauthorized:
-		return mk(sinks.ErrAuth, respErr, "account %s rejected %s (%s): %s",
-			s.st.account, s.st.credDesc, codeOf(respErr), s.st.credFix)
+		set(sinks.ErrAuth, respErr, fmt.Sprintf("account %s rejected %s (%s)", s.st.account, s.st.credDesc, codeOf(respErr)), s.st.credFix)
 	case s.st.kind == credSharedKey && bloberror.HasCode(err, bloberror.AuthorizationFailure):
 		// An account key grants every data operation, so this is not a
 		// missing role: the signature was refused (Azurite reports a wrong
 		// key this way) or a network rule blocks the client.
-		return mk(sinks.ErrAuth, respErr, "account %s refused %s (AuthorizationFailure): the key is wrong or a storage firewall blocks this client; %s",
-			s.st.account, s.st.credDesc, s.st.credFix)
+		set(sinks.ErrAuth, respErr, fmt.Sprintf("account %s refused %s (AuthorizationFailure): the key is wrong or a storage firewall blocks this client",
+			s.st.account, s.st.credDesc), s.st.credFix)
 	case status == http.StatusForbidden:
-		return mk(sinks.ErrPermission, respErr, "%s lacks permission (%s): grant %s on container %s, or use a SAS with permission %s",
-			s.st.credDesc, codeOf(respErr), o.role, s.st.container, o.sasPerm)
+		set(sinks.ErrPermission, respErr, fmt.Sprintf("%s lacks permission (%s)", s.st.credDesc, codeOf(respErr)),
+			fmt.Sprintf("grant %s on container %s, or use a SAS with permission %s", o.role, s.st.container, o.sasPerm))
 	case status == http.StatusNotFound && o != opList:
 		// HEAD responses carry no body; without an error code a 404 on a blob is a missing blob.
-		return mk(sinks.ErrNotExist, respErr, "object does not exist (%s)", codeOf(respErr))
+		set(sinks.ErrNotExist, respErr, fmt.Sprintf("object does not exist (%s)", codeOf(respErr)), "")
 	case bloberror.HasCode(err, bloberror.InvalidBlockList):
 		// Our block IDs are well formed, so the staged blocks were discarded:
 		// another writer committed this name meanwhile. A new attempt can work.
-		return sinks.Transient(mk(nil, respErr, "the staged blocks were discarded (InvalidBlockList): another writer committed this key meanwhile; try again"))
+		set(nil, respErr, "the staged blocks were discarded (InvalidBlockList): another writer committed this key meanwhile", "try again")
+		return sinks.Transient(s.scrubbed(&e))
 	case isTransientStatus(status), bloberror.HasCode(err, bloberror.ServerBusy, bloberror.OperationTimedOut, bloberror.InternalError):
-		return sinks.Transient(mk(nil, respErr, "service busy or failing (HTTP %d, %s): try again", status, codeOf(respErr)))
+		set(nil, respErr, fmt.Sprintf("service busy or failing (HTTP %d, %s)", status, codeOf(respErr)), "it is retried; if it keeps failing, try again later")
+		return sinks.Transient(s.scrubbed(&e))
 	case isResp:
-		return mk(nil, respErr, "HTTP %d (%s)", status, codeOf(respErr))
+		set(nil, respErr, fmt.Sprintf("HTTP %d (%s)", status, codeOf(respErr)), "")
+	default:
+		clean := s.scrub(err)
+		if ne, ok := sinks.NetError(e, s.st.serviceURL, clean); ok {
+			return s.scrubbed(ne)
+		}
+		set(nil, clean, sinks.Describe(clean), "")
 	}
-	if netErr, ok := unreachable(err); ok {
-		return mk(sinks.ErrUnreachable, netErr, "cannot reach %s: %v: check the endpoint, DNS, firewall and TLS settings",
-			s.st.serviceURL, netErr)
+	return s.scrubbed(&e)
+}
+
+// scrubbed masks the sink's secrets in the message of err.
+func (s *Sink) scrubbed(err error) error {
+	var e *sinks.OpError
+	if errors.As(err, &e) {
+		e.Problem, e.Fix = redact.String(e.Problem, s.st.secrets...), redact.String(e.Fix, s.st.secrets...)
 	}
-	clean := s.scrub(err)
-	if isReset(err) {
-		return sinks.Transient(mk(nil, clean, "connection lost: %s", firstLine(clean.Error())))
-	}
-	return mk(nil, clean, "%s", firstLine(clean.Error()))
+	return err
 }
 
 // scrubbed stands in for an error whose text names the request URL, which
@@ -176,48 +161,4 @@ func isTransientStatus(status int) bool {
 		return true
 	}
 	return false
-}
-
-// unreachable finds a DNS, connect or TLS failure in err and returns it
-// without the request URL (which may carry a SAS).
-func unreachable(err error) (error, bool) {
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return dnsErr, true
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return opErr, true
-	}
-	var (
-		unknownCA *x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		certErr   x509.CertificateInvalidError
-		verifyErr *tls.CertificateVerificationError
-		recordErr tls.RecordHeaderError
-		alertErr  tls.AlertError
-	)
-	switch {
-	case errors.As(err, &verifyErr):
-		return verifyErr, true
-	case errors.As(err, &unknownCA):
-		return unknownCA, true
-	case errors.As(err, &hostErr):
-		return hostErr, true
-	case errors.As(err, &certErr):
-		return certErr, true
-	case errors.As(err, &recordErr):
-		return recordErr, true
-	case errors.As(err, &alertErr):
-		return alertErr, true
-	}
-	return nil, false
-}
-
-// isReset reports a connection that broke after it was established.
-func isReset(err error) bool {
-	var netErr net.Error
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
-		(errors.As(err, &netErr) && netErr.Timeout())
 }

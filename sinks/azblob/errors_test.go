@@ -173,3 +173,27 @@ func TestErrorsSAS(t *testing.T) {
 		t.Errorf("String() = %q", s.String())
 	}
 }
+
+// TestErrorsNetworkFaults: a refused port, https:// to the plain-HTTP
+// Azurite and http:// to a TLS front of it fail every operation with
+// ErrUnreachable and the words every cloud sink uses (sinks.ClassifyNet).
+func TestErrorsNetworkFaults(t *testing.T) {
+	t.Parallel()
+	az := testenv.Azurite(t)
+	ctr := az.NewContainer(t)
+	for _, f := range sinktest.NetFaults(t, az.Endpoint) {
+		t.Run(f.Name, func(t *testing.T) {
+			t.Parallel()
+			s, err := openWith(t, "azblob://"+ctr+"/p?endpoint="+url.QueryEscape(f.Endpoint), sinks.Options{PartSize: mib}, keyEnv(az))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for op, err := range opErrors(t, s, "k") {
+				sinktest.CheckNetFault(t, op, err, f, az.Key)
+				if !strings.HasPrefix(err.Error(), "azblob ") {
+					t.Errorf("%s: %q does not start with the operation", op, err)
+				}
+			}
+		})
+	}
+}

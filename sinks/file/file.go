@@ -37,7 +37,9 @@ type Sink struct {
 }
 
 // Open opens the file sink named by u: file:///absolute/dir or
-// file://./relative/dir. The directory must exist.
+// file://./relative/dir. With opts.Create (a caller that writes) a missing
+// directory is created, with its parents (mode 0750, like mkdir -p);
+// otherwise it must exist.
 func Open(ctx context.Context, u *url.URL, opts sinks.Options) (sinks.Sink, error) {
 	if _, err := sinks.QueryParams(u); err != nil {
 		return nil, err
@@ -61,22 +63,40 @@ func Open(ctx context.Context, u *url.URL, opts sinks.Options) (sinks.Sink, erro
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %v", sinks.ErrBadURL, u.String(), err)
 	}
-	if err := checkRoot(abs); err != nil {
+	if err := prepareRoot(ctx, abs, opts); err != nil {
 		return nil, err
 	}
 	return &Sink{root: abs, url: u.String(), log: opts.WithDefaults().Logger}, nil
 }
 
-// New opens a file sink rooted at dir (which must exist).
+// New opens a file sink rooted at dir, which must exist unless opts.Create
+// is set.
 func New(dir string, opts sinks.Options) (*Sink, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRoot(abs); err != nil {
+	if err := prepareRoot(context.Background(), abs, opts); err != nil {
 		return nil, err
 	}
 	return &Sink{root: abs, url: "file://" + abs, log: opts.WithDefaults().Logger}, nil
+}
+
+// dirMode is the mode of the directories a writer creates for its root
+// (before the umask): backups are for the owner and its group.
+const dirMode = 0o750
+
+// prepareRoot creates dir for a writer when it is missing, then checks it.
+func prepareRoot(ctx context.Context, dir string, opts sinks.Options) error {
+	if opts.Create {
+		if _, err := os.Stat(dir); err != nil { // missing, or a file on the way: MkdirAll says which
+			if err := os.MkdirAll(dir, dirMode); err != nil {
+				return mkdirError(dir, err)
+			}
+			opts.WithDefaults().Logger.InfoContext(ctx, "file sink: created the directory", "dir", dir, "mode", fmt.Sprintf("%#o", dirMode))
+		}
+	}
+	return checkRoot(dir)
 }
 
 func checkRoot(dir string) error {

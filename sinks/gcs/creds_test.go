@@ -18,7 +18,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pilotlight-dr/pilotlight/internal/testenv"
 	"github.com/pilotlight-dr/pilotlight/sinks"
+	"github.com/pilotlight-dr/pilotlight/sinks/sinktest"
 )
 
 // These tests change the environment, so they are not parallel (Go runs them
@@ -127,5 +129,32 @@ func TestTLSFailureIsUnreachable(t *testing.T) {
 	checkErr(t, "Stat", err, sinks.ErrUnreachable, srv.URL, "certificate")
 	if err != nil && strings.Contains(err.Error(), secret) {
 		t.Errorf("error leaks the access token: %v", err)
+	}
+}
+
+// TestNetworkFaults: a refused port, https:// to the plain-HTTP
+// fake-gcs-server and http:// to a TLS front of it fail every operation with
+// ErrUnreachable and the words every cloud sink uses (sinks.ClassifyNet).
+// An https endpoint keeps authentication, so a service account (with a
+// local token endpoint) is set.
+func TestNetworkFaults(t *testing.T) {
+	const token = "ya29.pl-secret-access-token"
+	credentialsEnv(t, serviceAccount(t, tokenServer(t, 200, `{"access_token":"`+token+`","token_type":"Bearer","expires_in":3600}`)))
+	srv := testenv.FakeGCS(t)
+	bucket := srv.NewBucket(t)
+	for _, f := range sinktest.NetFaults(t, srv.Endpoint) {
+		t.Run(f.Name, func(t *testing.T) {
+			s, err := openURL(t, "gs://"+bucket+"/p?endpoint="+url.QueryEscape(f.Endpoint), sinks.Options{})
+			if err != nil {
+				t.Fatalf("Open: %v; the endpoint is only dialled on use", err)
+			}
+			defer s.Close()
+			for op, err := range eachOp(s, "k") {
+				sinktest.CheckNetFault(t, op, err, f, token)
+				if !strings.HasPrefix(err.Error(), "gs ") {
+					t.Errorf("%s: %q does not start with the operation", op, err)
+				}
+			}
+		})
 	}
 }

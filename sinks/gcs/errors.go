@@ -2,17 +2,11 @@ package gcs
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
-	"syscall"
 
 	"cloud.google.com/go/auth"
 	"cloud.google.com/go/storage"
@@ -36,94 +30,88 @@ var (
 	opDelete  = operation{"delete", "storage.objects.delete"}
 )
 
-// sinkError is a one-line message that wraps a sentinel and the SDK's error.
-type sinkError struct {
-	msg  string
-	errs []error
-}
-
-func (e *sinkError) Error() string   { return e.msg }
-func (e *sinkError) Unwrap() []error { return e.errs }
-
-func wrap(sentinel, cause error, format string, args ...any) error {
-	var errs []error
-	for _, e := range []error{sentinel, cause} {
-		if e != nil {
-			errs = append(errs, e)
-		}
-	}
-	return &sinkError{msg: fmt.Sprintf(format, args...), errs: errs}
-}
-
 const credentialsHint = `set GOOGLE_APPLICATION_CREDENTIALS to a valid service account key file, use workload identity, or run "gcloud auth application-default login"`
 
-func (s *sink) notExist(key string) error {
-	return wrap(sinks.ErrNotExist, nil, "%s: object %q does not exist", s.url, key)
+// opError starts the error of op on key.
+func (s *sink) opError(op operation, key string, cause error) sinks.OpError {
+	return sinks.OpError{Op: "gs " + op.verb, Key: key, Sink: s.url, Err: cause}
 }
 
-// mapErr turns an SDK error into one line that names the problem and the fix
-// and wraps the matching sentinel (or is marked transient).
+func (s *sink) notExist(op operation, key string) error {
+	e := s.opError(op, key, nil)
+	e.Kind, e.Problem = sinks.ErrNotExist, "object does not exist"
+	return &e
+}
+
+// mapErr turns an SDK error into a *sinks.OpError that names the problem
+// and the fix and wraps the matching sentinel (or is marked transient).
+// Network-level failures are classified by sinks.ClassifyNet, like every
+// cloud sink's; this maps the answers of GCS and its credential chain.
 func (s *sink) mapErr(ctx context.Context, err error, op operation, key string) error {
 	if err == nil {
 		return nil
 	}
-	what := s.url + ": " + op.verb
-	if key != "" {
-		what += fmt.Sprintf(" %q", key)
-	}
-	cause := summary(err)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return wrap(nil, err, "%s: %s", what, cause)
-	}
+	e := s.opError(op, key, err)
 	var gerr *googleapi.Error
-	if errors.As(err, &gerr) {
-		return s.mapHTTP(ctx, err, gerr, op, key, what, cause)
-	}
-	if errors.Is(err, storage.ErrBucketNotExist) {
-		return s.noBucket(err)
-	}
-	if errors.Is(err, storage.ErrObjectNotExist) { // the XML download path keeps no body
-		return s.notFound(ctx, err, nil, key)
-	}
 	var aerr *auth.Error
-	if errors.As(err, &aerr) {
-		return wrap(sinks.ErrAuth, err, "%s: Google Cloud rejected the credentials (%s): %s", what, cause, credentialsHint)
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		ne, _ := sinks.NetError(e, s.endpoint, err)
+		return ne
+	case errors.As(err, &gerr):
+		return s.mapHTTP(ctx, e, gerr, op)
+	case errors.Is(err, storage.ErrBucketNotExist):
+		return s.noBucket(e)
+	case errors.Is(err, storage.ErrObjectNotExist): // the XML download path keeps no body
+		return s.notFound(ctx, e, nil)
+	case errors.As(err, &aerr):
+		e.Kind, e.Problem, e.Fix = sinks.ErrAuth, "Google Cloud rejected the credentials ("+summary(err)+")", credentialsHint
+		return &e
 	}
-	if unreachable(err) {
-		return wrap(sinks.ErrUnreachable, err, "%s: cannot reach GCS endpoint %s (%s): check the network, DNS, proxy and TLS settings, or fix ?endpoint= / STORAGE_EMULATOR_HOST", what, s.endpoint, cause)
+	if ne, ok := sinks.NetError(e, s.endpoint, err); ok {
+		return ne
 	}
 	if op == opConnect { // the client dials nothing yet: only loading credentials can fail
-		return wrap(sinks.ErrAuth, err, "%s: no usable Google Cloud credentials (%s): %s", what, cause, credentialsHint)
+		e.Kind, e.Problem, e.Fix = sinks.ErrAuth, "no usable Google Cloud credentials ("+summary(err)+")", credentialsHint
+		return &e
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || storage.ShouldRetry(err) {
-		return sinks.Transient(wrap(nil, err, "%s: connection to %s failed (%s); retry", what, s.endpoint, cause))
+	e.Problem = summary(err)
+	if storage.ShouldRetry(err) {
+		e.Fix = "it is retried; if it keeps failing, check the network and " + s.endpoint
+		return sinks.Transient(&e)
 	}
-	return wrap(nil, err, "%s: %s", what, cause)
+	return &e
 }
 
-func (s *sink) mapHTTP(ctx context.Context, err error, gerr *googleapi.Error, op operation, key, what, cause string) error {
+func (s *sink) mapHTTP(ctx context.Context, e sinks.OpError, gerr *googleapi.Error, op operation) error {
+	cause := summary(gerr)
 	switch code := gerr.Code; {
 	case code == http.StatusUnauthorized:
-		return wrap(sinks.ErrAuth, err, "%s: Google Cloud rejected the credentials (%s): %s", what, cause, credentialsHint)
+		e.Kind, e.Problem, e.Fix = sinks.ErrAuth, "Google Cloud rejected the credentials ("+cause+")", credentialsHint
 	case code == http.StatusForbidden && !rateLimited(gerr):
 		perm := op.perm
 		if m := permissionName.FindString(gerr.Message); m != "" {
 			perm = m // e.g. storage.objects.delete when a Put overwrites
 		}
-		return wrap(sinks.ErrPermission, err, "%s: permission %s denied on bucket %q (%s): grant it to the account (for example roles/storage.objectUser on the bucket)", what, perm, s.name, cause)
+		e.Kind, e.Problem = sinks.ErrPermission, fmt.Sprintf("permission %s denied on bucket %q (%s)", perm, s.name, cause)
+		e.Fix = "grant it to the account (for example roles/storage.objectUser on the bucket)"
 	case code == http.StatusNotFound:
 		if op == opPut || op == opList {
-			return s.noBucket(err)
+			return s.noBucket(e)
 		}
-		return s.notFound(ctx, err, gerr, key)
+		return s.notFound(ctx, e, gerr)
 	case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500 || rateLimited(gerr):
-		return sinks.Transient(wrap(nil, err, "%s: GCS is throttling or unavailable (%s); retry later", what, cause))
+		e.Problem, e.Fix = "GCS is throttling or unavailable ("+cause+")", "it is retried; if it keeps failing, try again later"
+		return sinks.Transient(&e)
+	default:
+		e.Problem = cause
 	}
-	return wrap(nil, err, "%s: %s", what, cause)
+	return &e
 }
 
-func (s *sink) noBucket(err error) error {
-	return wrap(sinks.ErrNoBucket, err, "bucket %q does not exist: create it or fix the URL %s", s.name, s.url)
+func (s *sink) noBucket(e sinks.OpError) error {
+	e.Kind, e.Problem, e.Fix = sinks.ErrNoBucket, fmt.Sprintf("bucket %q does not exist", s.name), "create it or fix the URL"
+	return &e
 }
 
 var permissionName = regexp.MustCompile(`storage\.[a-zA-Z]+\.[a-zA-Z]+`)
@@ -133,19 +121,20 @@ var permissionName = regexp.MustCompile(`storage\.[a-zA-Z]+\.[a-zA-Z]+`)
 // when the message does not say (fake-gcs-server answers "Not Found" to
 // both, and the XML download API keeps no message), one object listing
 // settles it: it fails with 404 only when the bucket is missing.
-func (s *sink) notFound(ctx context.Context, err error, gerr *googleapi.Error, key string) error {
+func (s *sink) notFound(ctx context.Context, e sinks.OpError, gerr *googleapi.Error) error {
 	missing := false
 	switch {
 	case gerr != nil && bucketMissing(gerr):
 		missing = true
 	case gerr != nil && strings.Contains(strings.ToLower(gerr.Message), "no such object"):
 	default:
-		missing = !s.bucketExists(ctx, key)
+		missing = !s.bucketExists(ctx, e.Key)
 	}
 	if missing {
-		return s.noBucket(err)
+		return s.noBucket(e)
 	}
-	return wrap(sinks.ErrNotExist, err, "%s: object %q does not exist", s.url, key)
+	e.Kind, e.Problem = sinks.ErrNotExist, "object does not exist"
+	return &e
 }
 
 func (s *sink) bucketExists(ctx context.Context, key string) bool {
@@ -170,31 +159,13 @@ func rateLimited(e *googleapi.Error) bool {
 	return false
 }
 
-// unreachable reports DNS failures, refused connections and TLS failures:
-// the endpoint cannot be talked to at all.
-func unreachable(err error) bool {
-	var dnsErr *net.DNSError
-	var opErr *net.OpError
-	var certErr *tls.CertificateVerificationError
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var invalidErr x509.CertificateInvalidError
-	var recErr tls.RecordHeaderError
-	switch {
-	case errors.As(err, &dnsErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH),
-		errors.Is(err, syscall.ENETUNREACH), errors.As(err, &certErr), errors.As(err, &hostErr),
-		errors.As(err, &authErr), errors.As(err, &invalidErr), errors.As(err, &recErr):
-		return true
-	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return true
-	}
-	return false
-}
-
 // shouldRetry is the SDK's retry predicate minus unreachable endpoints, which
 // the SDK would otherwise retry until the context ends.
 func shouldRetry(err error) bool {
-	return !unreachable(err) && storage.ShouldRetry(err)
+	if p, ok := sinks.ClassifyNet(err, ""); ok && p.Kind != nil {
+		return false
+	}
+	return storage.ShouldRetry(err)
 }
 
 // summary is err on one line; for an HTTP error, its status and message only.
@@ -208,20 +179,7 @@ func summary(err error) string {
 		if msg == "" {
 			msg = http.StatusText(gerr.Code)
 		}
-		return fmt.Sprintf("HTTP %d: %s", gerr.Code, oneLine(msg))
+		return fmt.Sprintf("HTTP %d: %s", gerr.Code, sinks.OneLine(msg))
 	}
-	var uerr *url.Error // drop "Get https://…?long-query:", keep the cause
-	if errors.As(err, &uerr) {
-		return oneLine(uerr.Err.Error())
-	}
-	return oneLine(err.Error())
-}
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	const max = 300
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
+	return sinks.Describe(err)
 }

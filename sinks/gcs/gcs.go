@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -41,6 +42,7 @@ type sink struct {
 	endpoint  string // for error messages
 	chunkSize int
 	log       *slog.Logger
+	transport *http.Transport // the emulator client's, nil otherwise
 }
 
 // Open opens the sink for gs://bucket/prefix[?endpoint=URL].
@@ -72,10 +74,10 @@ func Open(ctx context.Context, u *url.URL, opts sinks.Options) (sinks.Sink, erro
 		if err != nil {
 			return nil, fmt.Errorf("%w %q: %v", sinks.ErrBadURL, shown, err)
 		}
-		s.endpoint = ep
+		s.endpoint = raw // as the user wrote it, for messages
 		copts = append(copts, option.WithEndpoint(ep))
 		if emulator {
-			copts = append(copts, option.WithoutAuthentication())
+			copts = append(copts, option.WithoutAuthentication(), option.WithHTTPClient(s.emulatorClient()))
 		}
 	}
 	client, err := storage.NewClient(ctx, copts...)
@@ -158,7 +160,17 @@ func (s *sink) keyOf(name string) (string, bool) {
 
 func (s *sink) String() string { return s.url }
 
+// emulatorClient is the unauthenticated HTTP client of an http:// endpoint
+// (an emulator), which names a TLS server answering there as such.
+func (s *sink) emulatorClient() *http.Client {
+	s.transport = http.DefaultTransport.(*http.Transport).Clone()
+	return &http.Client{Transport: sinks.DetectTLSEndpointTransport(s.transport)}
+}
+
 func (s *sink) Close() error {
+	if s.transport != nil {
+		s.transport.CloseIdleConnections()
+	}
 	if err := s.client.Close(); err != nil {
 		return fmt.Errorf("%s: close client: %w", s.url, err)
 	}

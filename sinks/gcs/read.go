@@ -65,7 +65,7 @@ func (s *sink) attrs(ctx context.Context, key string, op operation) (*storage.Ob
 		return nil, s.mapErr(ctx, err, op, key)
 	}
 	if pending(attrs) {
-		return nil, s.notExist(key)
+		return nil, s.notExist(op, key)
 	}
 	return attrs, nil
 }

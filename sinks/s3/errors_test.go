@@ -182,3 +182,34 @@ func TestDefaultCredentialChain(t *testing.T) {
 		t.Fatalf("Put with credentials from the environment: %v", err)
 	}
 }
+
+// TestNetworkFaults: a refused port, https:// to the plain-HTTP server and
+// http:// to a TLS front of it fail every operation with ErrUnreachable and
+// the words every cloud sink uses (sinks.ClassifyNet), with the SDK's own
+// retries left on.
+func TestNetworkFaults(t *testing.T) {
+	t.Parallel()
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			t.Parallel()
+			server := srv.get(t)
+			bucket := server.NewBucket(t)
+			for _, f := range sinktest.NetFaults(t, server.Endpoint) {
+				t.Run(f.Name, func(t *testing.T) {
+					t.Parallel()
+					raw := "s3://" + bucket + "/p?path_style=true&region=us-east-1&endpoint=" + url.QueryEscape(f.Endpoint)
+					s, logs := openLogged(t, raw, server.AccessKey, server.SecretKey, testConfig{})
+					for op, err := range eachOp(t, s) {
+						sinktest.CheckNetFault(t, op, err, f, server.SecretKey)
+						if !strings.HasPrefix(err.Error(), "s3 "+strings.Fields(op)[0]) {
+							t.Errorf("%s: %q does not start with the operation", op, err)
+						}
+					}
+					if strings.Contains(logs.String(), server.SecretKey) {
+						t.Errorf("the log shows the secret key")
+					}
+				})
+			}
+		})
+	}
+}

@@ -112,7 +112,7 @@ func open(ctx context.Context, u *url.URL, opts sinks.Options, tc testConfig) (*
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
 		return nil, fmt.Errorf("s3 %s: %w: loading the AWS configuration failed: %s; check AWS_PROFILE, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE",
-			loc.display, sinks.ErrAuth, oneLine(err.Error()))
+			loc.display, sinks.ErrAuth, sinks.Describe(err))
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -130,6 +130,9 @@ func open(ctx context.Context, u *url.URL, opts sinks.Options, tc testConfig) (*
 			o.BaseEndpoint = aws.String(loc.endpoint)
 		}
 		o.UsePathStyle = loc.pathStyle
+		// After the SDK set up its client (AWS_CA_BUNDLE, timeouts): a
+		// plain-HTTP endpoint that speaks TLS is named as such.
+		o.HTTPClient = sinks.DetectTLSEndpoint(o.HTTPClient)
 		if tc.maxAttempts > 0 {
 			o.RetryMaxAttempts = tc.maxAttempts
 		}
