@@ -208,5 +208,5 @@ else
   tail -n 30 "$work/replicate.log" >&2
   rc=1
 fi
-say "done; to try the commands yourself, see README.md (pilotlight replicate, pilotlight status)"
+say "done; to try the commands yourself, see README.md and docs/replicate.md (pilotlight replicate, pilotlight status)"
 exit "$rc"
