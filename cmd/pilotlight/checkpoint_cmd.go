@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pilotlight-dr/pilotlight/binlog"
 	"github.com/pilotlight-dr/pilotlight/internal/config"
@@ -46,22 +47,45 @@ token is fenced at its next commit, as after any takeover.`,
 	var asJSON bool
 	show := &cobra.Command{
 		Use: "show", Short: "Print a stream's checkpoint", Args: cobra.NoArgs,
+		Long: `Prints the stream's checkpoint on the standby (GTID set, last source commit,
+fencing token, update time, a pending DDL mark) and who holds the stream's
+lease on this host. Read-only; only --standby is needed.`,
+		Example: `  pilotlight checkpoint show --standby mysql://applier@127.0.0.1:3306/ --stream orders
+  pilotlight checkpoint show --config /etc/pilotlight/pilotlight.yaml --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.checkpointShow(cmd.Context(), asJSON) },
 	}
 	show.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	set := &cobra.Command{
 		Use: "set GTIDSET", Short: "Set a stream's checkpoint to the GTID set the standby holds", Args: cobra.ExactArgs(1),
+		Long: `Says the standby holds exactly GTIDSET (MariaDB 0-1-1500, MySQL uuid:1-100), after
+its contents changed by other means. Checked against the primary (--source)
+first: it must have executed GTIDSET and still have every binlog after it.
+Refused while a replicate holds the stream on this host.`,
+		Example: `  pilotlight checkpoint set 0-1-1500 --source "mysql://repl:${PRIMARY_PASSWORD}@primary:3306/" \
+      --standby mysql://applier@127.0.0.1:3306/ --stream orders`,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.checkpointSet(cmd.Context(), args[0]) },
 	}
 	reset := &cobra.Command{
 		Use: "reset", Short: "Delete a stream's checkpoint", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.checkpointReset(cmd.Context()) },
+		Long: `Deletes the stream's checkpoint, so that the next replicate starts afresh with
+--from-start or --start-gtid; prints the command that would restore it.
+Refused while a replicate holds the stream on this host.`,
+		Example: `  pilotlight checkpoint reset --standby mysql://applier@127.0.0.1:3306/ --stream orders`,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return a.checkpointReset(cmd.Context()) },
 	}
 	for _, sub := range []*cobra.Command{show, set, reset} {
-		replicationFlags(sub.Flags())
+		checkpointFlags(sub.Flags())
 		c.AddCommand(sub)
 	}
 	return c
+}
+
+// checkpointFlags are the replication settings the checkpoint commands read.
+func checkpointFlags(fs *pflag.FlagSet) {
+	d := config.Default().Replication
+	fs.String("source", "", "primary endpoint, mysql://user:password@host:3306/ (config replication.source; set only)")
+	fs.String("standby", "", "standby endpoint holding the checkpoint (config replication.standby)")
+	fs.String("stream", d.Stream, "replication stream id (config replication.stream)")
 }
 
 // checkpointTarget is the standby (and, for set, the source) of a checkpoint command.
