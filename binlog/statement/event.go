@@ -24,60 +24,85 @@ const (
 // whether the statement enabled the event on the primary; ok is false when the
 // statement is not CREATE or ALTER EVENT.
 func HoldEvent(sql, replicaWord string) (held string, status EventStatus, ok bool) {
+	c, ok := readEventClauses(sql)
+	if !ok {
+		return sql, EventStatusNone, false
+	}
+	hold := "DISABLE ON " + replicaWord
+	switch {
+	case c.status == EventEnable:
+		return sql[:c.start] + hold + sql[c.end:], c.status, true
+	case c.status == EventStatusNone && c.create:
+		return sql[:c.insertAt] + spaced(sql, c.insertAt, hold) + sql[c.insertAt:], c.status, true
+	}
+	return sql, c.status, true
+}
+
+// ReleaseEvent rewrites a CREATE EVENT statement (as SHOW CREATE EVENT prints it)
+// of an event held on a standby (DISABLE ON SLAVE / REPLICA) as the primary has
+// it, enabled; any other statement comes back unchanged.
+func ReleaseEvent(sql string) string {
+	if c, ok := readEventClauses(sql); ok && c.status == EventDisableOnSlave {
+		return sql[:c.start] + "ENABLE" + sql[c.end:]
+	}
+	return sql
+}
+
+// eventClauses is where the status clause of CREATE or ALTER EVENT lies.
+type eventClauses struct {
+	create     bool        // CREATE (else ALTER)
+	status     EventStatus // the clause found
+	start, end int         // its bytes, when found
+	insertAt   int         // where a clause goes when there is none: before COMMENT or DO
+}
+
+// readEventClauses reads the header of CREATE or ALTER EVENT up to its DO.
+func readEventClauses(sql string) (eventClauses, bool) {
 	s := Classify(sql)
 	if s.Kind != Event {
-		return sql, EventStatusNone, false
+		return eventClauses{}, false
 	}
 	z := sqltok.New(sql)
 	z.Off = s.body
 	z.Next() // CREATE or ALTER
 	if skipHeader(z) != "EVENT" {
-		return sql, EventStatusNone, false
+		return eventClauses{}, false
 	}
 	skipIfExists(z)
 	if _, _, _, _, ok := z.QualifiedName(); !ok {
-		return sql, EventStatusNone, false
+		return eventClauses{}, false
 	}
-	clauseStart, clauseEnd, insertAt := -1, -1, len(sql)
+	c := eventClauses{create: s.Verb == "CREATE EVENT", start: -1, end: -1, insertAt: len(sql)}
 	depth := 0
-scan:
 	for {
 		t := z.Next()
 		switch {
 		case t.Kind == sqltok.EOF:
-			break scan
+			return c, true
 		case z.PunctIs(t, '('):
 			depth++
 		case z.PunctIs(t, ')'):
 			depth--
 		case depth > 0:
 		case z.WordIs(t, "DO"):
-			insertAt = min(insertAt, t.Start)
-			break scan
+			c.insertAt = min(c.insertAt, t.Start)
+			return c, true
 		case z.WordIs(t, "COMMENT"):
-			insertAt = t.Start
+			c.insertAt = t.Start
 		case z.WordIs(t, "ENABLE"):
-			status, clauseStart, clauseEnd = EventEnable, t.Start, t.End
+			c.status, c.start, c.end = EventEnable, t.Start, t.End
 		case z.WordIs(t, "DISABLE"):
-			status, clauseStart, clauseEnd = EventDisable, t.Start, t.End
+			c.status, c.start, c.end = EventDisable, t.Start, t.End
 			save := *z
 			if on := z.Next(); z.WordIs(on, "ON") {
 				if w := z.Next(); z.WordIs(w, "SLAVE") || z.WordIs(w, "REPLICA") {
-					status, clauseEnd = EventDisableOnSlave, w.End
+					c.status, c.end = EventDisableOnSlave, w.End
 					continue
 				}
 			}
 			*z = save
 		}
 	}
-	hold := "DISABLE ON " + replicaWord
-	switch {
-	case status == EventEnable:
-		return sql[:clauseStart] + hold + sql[clauseEnd:], status, true
-	case status == EventStatusNone && s.Verb == "CREATE EVENT":
-		return sql[:insertAt] + spaced(sql, insertAt, hold) + sql[insertAt:], status, true
-	}
-	return sql, status, true
 }
 
 // spaced puts hold between the text before at and the text from at with one
@@ -90,39 +115,4 @@ func spaced(sql string, at int, hold string) string {
 		hold += " "
 	}
 	return hold
-}
-
-// ReleaseEvent rewrites a CREATE EVENT statement (as SHOW CREATE EVENT prints it)
-// of an event held on a standby (DISABLE ON SLAVE / REPLICA) as the primary has
-// it, enabled; any other statement comes back unchanged.
-func ReleaseEvent(sql string) string {
-	s := Classify(sql)
-	if s.Kind != Event {
-		return sql
-	}
-	z := sqltok.New(sql)
-	z.Off = s.body
-	depth := 0
-	for {
-		t := z.Next()
-		switch {
-		case t.Kind == sqltok.EOF:
-			return sql
-		case z.PunctIs(t, '('):
-			depth++
-		case z.PunctIs(t, ')'):
-			depth--
-		case depth > 0:
-		case z.WordIs(t, "DO"):
-			return sql
-		case z.WordIs(t, "DISABLE"):
-			save := *z
-			if on := z.Next(); z.WordIs(on, "ON") {
-				if w := z.Next(); z.WordIs(w, "SLAVE") || z.WordIs(w, "REPLICA") {
-					return sql[:t.Start] + "ENABLE" + sql[w.End:]
-				}
-			}
-			*z = save
-		}
-	}
 }
