@@ -20,9 +20,9 @@ const (
 // the statement enables (CREATE without a status clause, or ENABLE) gets DISABLE
 // ON <replicaWord> instead, which MariaDB and MySQL show as SLAVESIDE_DISABLED
 // (REPLICA_SIDE_DISABLED) and promotion enables again. DISABLE stays disabled.
-// replicaWord is SLAVE (MariaDB, MySQL before 8.0.22) or REPLICA. enabled reports
-// whether the statement enabled the event on the primary; ok is false when the
-// statement is not CREATE or ALTER EVENT.
+// replicaWord is SLAVE (MariaDB, MySQL before 8.0.22) or REPLICA. status is the
+// clause the statement had; ok is false when the statement is not CREATE or ALTER
+// EVENT.
 func HoldEvent(sql, replicaWord string) (held string, status EventStatus, ok bool) {
 	c, ok := readEventClauses(sql)
 	if !ok {
