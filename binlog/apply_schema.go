@@ -30,6 +30,11 @@ type standbyTable struct {
 	// transactional is false for MyISAM, Aria, MEMORY...: see nontx.go.
 	transactional bool
 	engine        string
+	versioned     bool // WITH SYSTEM VERSIONING (MariaDB): refused, see planner.rows
+	// hidden is the number of MariaDB long-unique hash columns (DB_ROW_HASH_n,
+	// one per UNIQUE ... USING HASH on a disk engine): information_schema does
+	// not list them, but the binlog's row images carry them, last.
+	hidden int
 }
 
 // uniqueKey is one unique index of a standby table.
@@ -86,24 +91,61 @@ func loadStandbyTable(ctx context.Context, q queryer, schema, table string) (*st
 	if err := t.loadEngine(ctx, q, schema, table); err != nil {
 		return nil, err
 	}
+	if err := t.loadHidden(ctx, q, schema, table); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
 // loadEngine reads the table's storage engine.
 func (t *standbyTable) loadEngine(ctx context.Context, q queryer, schema, table string) error {
-	rows, err := q.QueryContext(ctx, "SELECT COALESCE(ENGINE, '') FROM information_schema.TABLES "+
+	rows, err := q.QueryContext(ctx, "SELECT COALESCE(ENGINE, ''), TABLE_TYPE = 'SYSTEM VERSIONED' FROM information_schema.TABLES "+
 		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", schema, table)
 	if err != nil {
 		return fmt.Errorf("read the engine of %s.%s on the standby: %w", schema, table, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := rows.Scan(&t.engine); err != nil {
+		if err := rows.Scan(&t.engine, &t.versioned); err != nil {
 			return fmt.Errorf("read the engine of %s.%s on the standby: %w", schema, table, err)
 		}
 	}
 	t.transactional = isTransactional(t.engine)
 	return rows.Err()
+}
+
+// loadHidden counts the table's long-unique hash keys (see standbyTable.hidden);
+// MEMORY tables' HASH indexes are ordinary ones.
+func (t *standbyTable) loadHidden(ctx context.Context, q queryer, schema, table string) error {
+	if strings.EqualFold(t.engine, "MEMORY") || strings.EqualFold(t.engine, "HEAP") {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, "SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS "+
+		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_TYPE = 'HASH' AND NON_UNIQUE = 0", schema, table)
+	if err != nil {
+		return fmt.Errorf("read the hash keys of %s.%s on the standby: %w", schema, table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&t.hidden); err != nil {
+			return fmt.Errorf("read the hash keys of %s.%s on the standby: %w", schema, table, err)
+		}
+	}
+	return rows.Err()
+}
+
+// isHiddenHash reports whether a binlog column is one of the table's hidden
+// long-unique hash columns: named DB_ROW_HASH_n, or, unnamed, one of the last
+// t.hidden columns of an image that has that many more than the standby lists.
+func (t *standbyTable) isHiddenHash(c ColumnMeta, i, n int) bool {
+	if t.hidden == 0 {
+		return false
+	}
+	if c.Name != "" {
+		_, listed := t.byName[strings.ToLower(c.Name)]
+		return !listed && strings.HasPrefix(strings.ToUpper(c.Name), "DB_ROW_HASH_")
+	}
+	return n == len(t.columns)+t.hidden && i >= len(t.columns)
 }
 
 // loadUniques reads the table's unique indexes (PRIMARY first).
@@ -147,13 +189,16 @@ type boundColumn struct {
 func (t *standbyTable) bind(schema, table string, cols []ColumnMeta) ([]boundColumn, error) {
 	out := make([]boundColumn, 0, len(cols))
 	for i, c := range cols {
+		if t.isHiddenHash(c, i, len(cols)) {
+			continue // computed by the standby from the columns it hashes
+		}
 		j := i
 		if c.Name != "" {
 			var ok bool
 			if j, ok = t.byName[strings.ToLower(c.Name)]; !ok {
 				return nil, fmt.Errorf("%w: column %s.%s.%s of the binlog is missing on the standby", ErrSchemaMismatch, schema, table, c.Name)
 			}
-		} else if i >= len(t.columns) || len(cols) != len(t.columns) {
+		} else if i >= len(t.columns) || len(cols) != len(t.columns)+t.hidden {
 			return nil, fmt.Errorf("%w: table %s.%s: the binlog has %d unnamed columns, the standby %d "+
 				"(make both tables alike, or set binlog_row_metadata=FULL on the source to match columns by name)",
 				ErrSchemaMismatch, schema, table, len(cols), len(t.columns))

@@ -105,12 +105,24 @@ func testApplyFidelity(t *testing.T, ctx context.Context, env *apEnv) {
 
 	// A restart from the older start applies nothing twice: every transaction is in
 	// the checkpoint and is skipped whole (the INSERTs would fail on their keys).
-	b, err := NewApplier(ctx, env.sdb, env.store, 7, apConfig)
+	replay := apConfig
+	replay.SkipApplied = true
+	b, err := NewApplier(ctx, env.sdb, env.store, 7, replay)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	apRun(t, ctx, b, env.events(t, ctx, start), last)
+	// Without SkipApplied, a transaction the checkpoint holds arriving again means
+	// the primary's history went back: applying stops instead of skipping it.
+	c, err := NewApplier(ctx, env.sdb, env.store, 7, apConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Apply(ctx, &untilSource{src: env.events(t, ctx, start), last: last}); !errors.Is(err, ErrHistoryRewound) {
+		t.Errorf("a replay without SkipApplied: %v, want ErrHistoryRewound", err)
+	}
 	env.compare(t, ctx, "f", "np", "uq", "bk", "nb", "later")
 	var n int
 	if err := env.sdb.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+env.schema+".np").Scan(&n); err != nil || n != 2 {

@@ -47,6 +47,11 @@ type Checkpoint struct {
 	// written and whose own checkpoint has not been written yet: the DDL may or may
 	// not have been applied (DDL commits by itself). Empty otherwise.
 	PendingDDL string
+	// SourceFile and SourcePos say where the last applied transaction ends in the
+	// source's binlog; "" and 0 when unknown (nothing applied since the checkpoint
+	// was set, or an older pilotlight wrote it).
+	SourceFile string
+	SourcePos  uint64
 }
 
 // CheckpointStore reads and writes one stream's checkpoint row in the standby's
@@ -82,10 +87,12 @@ func (s *CheckpointStore) StreamID() string { return s.streamID }
 // read as Unix timestamps, so the session time zone does not matter.
 func (s *CheckpointStore) Load(ctx context.Context) (cp Checkpoint, ok bool, err error) {
 	var flavor, gtids string
-	var commit, updated, pending sql.NullString
+	var commit, updated, pending, file sql.NullString
+	var pos sql.NullInt64
 	err = s.db.QueryRowContext(ctx, "SELECT flavor, gtid_set, UNIX_TIMESTAMP(source_commit_ts), "+
-		"fencing_token, UNIX_TIMESTAMP(updated_at), pending_ddl FROM "+checkpointTable+" WHERE stream_id = ?",
-		s.streamID).Scan(&flavor, &gtids, &commit, &cp.Token, &updated, &pending)
+		"fencing_token, UNIX_TIMESTAMP(updated_at), pending_ddl, source_binlog_file, source_binlog_pos FROM "+
+		checkpointTable+" WHERE stream_id = ?",
+		s.streamID).Scan(&flavor, &gtids, &commit, &cp.Token, &updated, &pending, &file, &pos)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Checkpoint{}, false, nil
 	}
@@ -105,7 +112,7 @@ func (s *CheckpointStore) Load(ctx context.Context) (cp Checkpoint, ok bool, err
 	if cp.UpdatedAt, err = parseUnixMicros(updated); err != nil {
 		return Checkpoint{}, false, fmt.Errorf("load checkpoint of stream %s: updated_at: %w", s.streamID, err)
 	}
-	cp.StreamID, cp.PendingDDL = s.streamID, pending.String
+	cp.StreamID, cp.PendingDDL, cp.SourceFile, cp.SourcePos = s.streamID, pending.String, file.String, uint64(pos.Int64)
 	return cp, true, nil
 }
 

@@ -27,7 +27,7 @@ func (s *CheckpointStore) Set(ctx context.Context, gtids mysqlx.GTIDSet, token u
 		return fmt.Errorf("set checkpoint of stream %s: %w", s.streamID, err)
 	}
 	res, err := s.db.ExecContext(ctx, "UPDATE "+checkpointTable+" SET gtid_set = ?, source_commit_ts = NULL, "+
-		"pending_ddl = NULL, updated_at = CURRENT_TIMESTAMP(6) WHERE stream_id = ? AND fencing_token = ?",
+		"pending_ddl = NULL, source_binlog_file = NULL, source_binlog_pos = NULL, updated_at = CURRENT_TIMESTAMP(6) WHERE stream_id = ? AND fencing_token = ?",
 		text, s.streamID, token)
 	if err != nil {
 		return fmt.Errorf("set checkpoint of stream %s: %w", s.streamID, err)

@@ -15,7 +15,7 @@ const (
 	checkpointSchema  = "pilotlight"
 	checkpointTable   = "`pilotlight`.`checkpoint`"
 	schemaVersionTbl  = "`pilotlight`.`schema_version`"
-	checkpointVersion = 2 // version of the checkpoint table's layout written by this code
+	checkpointVersion = 3 // version of the checkpoint table's layout written by this code
 )
 
 // The DDL is explicit about every TIMESTAMP default so that servers with
@@ -34,17 +34,23 @@ var checkpointDDL = []string{
   source_commit_ts TIMESTAMP(6) NULL DEFAULT NULL,
   fencing_token    BIGINT UNSIGNED NOT NULL,
   updated_at       TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-  pending_ddl      VARCHAR(128) CHARACTER SET ascii NULL DEFAULT NULL
+  pending_ddl      VARCHAR(128) CHARACTER SET ascii NULL DEFAULT NULL,
+  source_binlog_file VARCHAR(255) NULL DEFAULT NULL,
+  source_binlog_pos  BIGINT UNSIGNED NULL DEFAULT NULL
 ) ENGINE=InnoDB COMMENT='pilotlight replication checkpoints: written only in the transaction that applies the rows'`,
-	"INSERT IGNORE INTO " + schemaVersionTbl + " (component, version) VALUES ('checkpoint', 2)",
+	"INSERT IGNORE INTO " + schemaVersionTbl + " (component, version) VALUES ('checkpoint', 3)",
 }
 
 // checkpointMigrations bring an older layout to checkpointVersion; entry i takes
 // version i+1 to i+2. Version 2 added pending_ddl: the GTID of a DDL statement that
 // may have run without its checkpoint (DDL commits by itself), so that a restart can
-// tell "already applied" from a real error.
+// tell "already applied" from a real error. Version 3 added the source binlog file
+// and position where the last applied transaction ends, so that a reconnect can
+// ask the primary whether that point still holds the same history.
 var checkpointMigrations = [][]string{
 	{"ALTER TABLE " + checkpointTable + " ADD COLUMN pending_ddl VARCHAR(128) CHARACTER SET ascii NULL DEFAULT NULL"},
+	{"ALTER TABLE " + checkpointTable + " ADD COLUMN source_binlog_file VARCHAR(255) NULL DEFAULT NULL, " +
+		"ADD COLUMN source_binlog_pos BIGINT UNSIGNED NULL DEFAULT NULL"},
 }
 
 // Ensure creates the pilotlight schema and its tables when they are missing, and
@@ -71,10 +77,11 @@ func (s *CheckpointStore) Ensure(ctx context.Context) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		// Another process created the tables a moment ago and is about to record
 		// their version, or a DBA created them without it: record the layout the
-		// table has (version 2 added pending_ddl), and the migrations below go on.
+		// table has (version 2 added pending_ddl, 3 the binlog position), and the
+		// migrations below go on.
 		var cols int
 		if qerr := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? "+
-			"AND TABLE_NAME = 'checkpoint' AND COLUMN_NAME = 'pending_ddl'", checkpointSchema).Scan(&cols); qerr == nil {
+			"AND TABLE_NAME = 'checkpoint' AND COLUMN_NAME IN ('pending_ddl', 'source_binlog_file')", checkpointSchema).Scan(&cols); qerr == nil {
 			if _, ierr := s.db.ExecContext(ctx, "INSERT IGNORE INTO "+schemaVersionTbl+
 				" (component, version) VALUES ('checkpoint', ?)", 1+cols); ierr == nil {
 				err = readVersion()

@@ -16,6 +16,8 @@ type checkpointMove struct {
 	commit     time.Time // source commit time of the newest transaction; zero keeps the stored one
 	token      uint64
 	pendingDDL string // set: mark this DDL GTID as about to run (to stays from)
+	file       string // source binlog file and end position of the newest transaction; "" keeps the stored ones
+	pos        uint32
 }
 
 // moveSQL is the two statements that move the checkpoint inside the applying
@@ -56,11 +58,16 @@ func (s *CheckpointStore) moveSQL(m checkpointMove) (string, error) {
 	if m.pendingDDL != "" {
 		pending = quoteString(m.pendingDDL)
 	}
+	file, pos := "source_binlog_file", "source_binlog_pos"
+	if m.file != "" {
+		file, pos = quoteString(m.file), strconv.FormatUint(uint64(m.pos), 10)
+	}
 	token := strconv.FormatUint(m.token, 10)
 	id := quoteString(s.streamID)
 	return "SET SESSION sql_mode = '" + fenceSQLMode + "';\nUPDATE " + checkpointTable + " SET gtid_set = IF(fencing_token = " + token + " AND gtid_set = " +
 		quoteString(from) + ", " + quoteString(to) + ", NULL), source_commit_ts = COALESCE(" + commit +
-		", source_commit_ts), pending_ddl = " + pending + ", updated_at = CURRENT_TIMESTAMP(6) WHERE stream_id = " + id +
+		", source_commit_ts), pending_ddl = " + pending + ", source_binlog_file = " + file + ", source_binlog_pos = " + pos +
+		", updated_at = CURRENT_TIMESTAMP(6) WHERE stream_id = " + id +
 		";\nINSERT INTO " + checkpointTable + " (stream_id, flavor, gtid_set, fencing_token) SELECT " + id + ", " +
 		quoteString(string(s.flavor)) + ", NULL, 0 FROM DUAL WHERE ROW_COUNT() <> 1;\nSET SESSION sql_mode = '" + rowsSQLMode + "'", nil
 }

@@ -82,6 +82,11 @@ type ApplyConfig struct {
 	// until the transaction with this GTID is committed: the retry after a failed
 	// parallel batch, so that a real error names its row exactly.
 	SerialUntil string
+	// SkipApplied skips a transaction the checkpoint already holds, instead of
+	// stopping with ErrHistoryRewound: for a source that replays on purpose (a
+	// test applying the same binlog twice). A stream started after the checkpoint
+	// never sends one, unless the primary's history went back.
+	SkipApplied bool
 	// SkipAccountStatements skips account statements (CREATE USER, GRANT...)
 	// instead of applying them: each is logged without its secrets and counted.
 	SkipAccountStatements bool

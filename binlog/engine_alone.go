@@ -69,7 +69,10 @@ func (c *coordinator) ddl(e Query, st statement.Statement) error {
 		}
 		c.pending = t.gtid
 	}
-	if err := c.x.useDB(c.io, e.Schema, e.NoUse); err != nil {
+	// ALTER DATABASE without a name changes the default database, which the
+	// event names even when it asks not to select it.
+	noUse := e.NoUse && !(st.Kind == statement.Database && st.Name == "")
+	if err := c.x.useDB(c.io, e.Schema, noUse); err != nil {
 		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
 	}
 	err = c.x.inContext(c.io, e.Context, c.a.flavor, sql)
@@ -140,7 +143,7 @@ func (c *coordinator) commitExclusive(o *openTxn, next mysqlx.GTIDSet) error {
 	if err := c.sendExclusive(o); err != nil {
 		return err
 	}
-	mv := checkpointMove{from: c.planned, to: next, commit: t.commit, token: c.a.token}
+	mv := checkpointMove{from: c.planned, to: next, commit: t.commit, token: c.a.token, file: t.file, pos: t.pos}
 	if err := c.commitMove(c.x, mv); err != nil {
 		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
 	}

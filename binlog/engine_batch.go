@@ -18,6 +18,8 @@ type batch struct {
 	rows        int
 	keys        map[uint64]struct{}
 	commit      time.Time // source commit time of the newest transaction
+	file        string    // source binlog file and end position of the newest transaction
+	pos         uint32
 	recv        time.Time // when the newest transaction's commit was received
 	mark        int64     // events received from the source up to that commit
 	beat        time.Time // newest heartbeat row
@@ -51,7 +53,7 @@ func (b *batch) add(t *txn, to mysqlx.GTIDSet) {
 	b.to = to
 	b.bytes += t.bytes
 	b.rows += t.rows
-	b.commit, b.recv, b.mark = t.commit, t.recv, t.mark
+	b.commit, b.recv, b.mark, b.file, b.pos = t.commit, t.recv, t.mark, t.file, t.pos
 	if t.heartbeat.After(b.beat) {
 		b.beat = t.heartbeat
 	}
@@ -245,7 +247,7 @@ func (c *coordinator) applyBatch(x *executor, b *batch) error {
 			return errAborted
 		}
 	}
-	mv := checkpointMove{from: b.from, to: b.to, commit: b.commit, token: c.a.token}
+	mv := checkpointMove{from: b.from, to: b.to, commit: b.commit, token: c.a.token, file: b.file, pos: b.pos}
 	if err := c.commitMove(x, mv); err != nil {
 		return err
 	}

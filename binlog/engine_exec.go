@@ -23,8 +23,9 @@ type executor struct {
 	lockTimeout int // innodb_lock_wait_timeout for the session, seconds; 0 keeps the server's
 	chunk       int // bytes of statements per round trip
 	inTxn       bool
-	begin       bool // START TRANSACTION still to be sent with the next statements
-	compound    bool // the standby is MariaDB: chunks go as anonymous compound statements
+	begin       bool              // START TRANSACTION still to be sent with the next statements
+	compound    bool              // the standby is MariaDB: chunks go as anonymous compound statements
+	charsets    map[uint16]string // collation id -> character set (see charsetOf)
 	// db is the session's default database ("" for none, dbUnknown when a
 	// statement may have changed it); see useDB. Sessions start without one.
 	currentDB string

@@ -11,6 +11,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/pilotlight-dr/pilotlight/binlog/statement"
+	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
 // Sentinel errors of statements the applier refuses (wrapped; fatal).
@@ -24,7 +25,24 @@ var (
 	// ErrAccountRefused: the standby refused an account statement (CREATE USER,
 	// GRANT...) for lack of a privilege.
 	ErrAccountRefused = errors.New("the standby refused an account statement")
+	// ErrUnsupportedTable: a table whose rows pilotlight cannot apply exactly (a
+	// MariaDB system-versioned table); --exclude leaves it out.
+	ErrUnsupportedTable = errors.New("a table pilotlight cannot apply")
+	// ErrHistoryRewound: the primary's binlog history went back past the
+	// checkpoint (RESET MASTER, a primary restored from a backup, another server
+	// at its address): it numbers transactions the standby already has the same
+	// GTIDs as those, so following it would skip them silently.
+	ErrHistoryRewound = errors.New("the primary's binlog history went back past the standby's checkpoint")
 )
+
+// historyRewound is the fatal error for a primary whose history went back past
+// the checkpoint; what says how it showed.
+func historyRewound(what string, checkpoint mysqlx.GTIDSet) error {
+	return fmt.Errorf("%w: %s (the standby's checkpoint is %s); the same GTIDs may now name other transactions, "+
+		"so the standby cannot follow this primary safely: seed it again from a snapshot of this primary, or, if you "+
+		"know the standby holds exactly the primary's history up to a GTID set, give it with pilotlight checkpoint set",
+		ErrHistoryRewound, what, orEmptySet(checkpoint))
+}
 
 // statementDMLError is the fatal error for a statement-based row change.
 func statementDMLError(gtid string, e Query, st statement.Statement) error {

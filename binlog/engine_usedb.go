@@ -59,7 +59,7 @@ func (x *executor) useDB(ctx context.Context, schema string, noUse bool) error {
 // puts the session back in the applier's own settings. If that fails the
 // session is dropped (a new one starts with them).
 func (x *executor) inContext(ctx context.Context, sc SessionContext, flavor mysqlx.Flavor, sql string) error {
-	set, restore := sc.contextSQL(flavor)
+	set, restore := sc.contextSQL(flavor, func(id uint16) string { return x.charsetOf(ctx, id) })
 	if set != "" {
 		if _, err := x.exec(ctx, set); err != nil {
 			return fmt.Errorf("set the statement's session context (%s): %w", set, err)
@@ -79,4 +79,22 @@ func (x *executor) inContext(ctx context.Context, sc SessionContext, flavor mysq
 		}
 	}
 	return err
+}
+
+// charsetOf is the character set of collation id on the standby ("" when it
+// cannot say: the number is then used as it is), cached for the session's life.
+func (x *executor) charsetOf(ctx context.Context, id uint16) string {
+	if name, ok := x.charsets[id]; ok {
+		return name
+	}
+	var name string
+	err := x.conn.QueryRowContext(ctx, "SELECT CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID = ?", id).Scan(&name)
+	if err != nil {
+		return ""
+	}
+	if x.charsets == nil {
+		x.charsets = map[uint16]string{}
+	}
+	x.charsets[id] = name
+	return name
 }

@@ -65,3 +65,36 @@ func NonTransactionalProblem(tables []string) (Problem, bool) {
 			"not exactly-once)", len(tables), strings.Join(shown, ", ")),
 		"convert them: ALTER TABLE <table> ENGINE=InnoDB (on the primary; the standby follows)"}, true
 }
+
+// VersionedTables lists the system-versioned base tables of db's user databases
+// (MariaDB WITH SYSTEM VERSIONING), as "schema.table", those selects keeps.
+func VersionedTables(ctx context.Context, db *sql.DB, selects func(schema, table string) bool) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "+
+		"WHERE TABLE_TYPE = 'SYSTEM VERSIONED' AND TABLE_SCHEMA NOT IN "+systemSchemasSQL+" ORDER BY 1, 2")
+	if err != nil {
+		return nil, fmt.Errorf("list system-versioned tables: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var schema, table string
+		if err := rows.Scan(&schema, &table); err != nil {
+			return nil, fmt.Errorf("list system-versioned tables: %w", err)
+		}
+		if selects == nil || selects(schema, table) {
+			out = append(out, schema+"."+table)
+		}
+	}
+	return out, rows.Err()
+}
+
+// VersionedProblem is the preflight warning for system-versioned tables.
+func VersionedProblem(tables []string) (Problem, bool) {
+	if len(tables) == 0 {
+		return Problem{}, false
+	}
+	return Problem{SideSource, "system_versioning",
+		fmt.Sprintf("%d replicated tables are system-versioned (%s): replication stops when one is written, since "+
+			"its history rows cannot be applied exactly", len(tables), strings.Join(tables, ", ")),
+		"leave them out with --exclude, or remove their versioning (ALTER TABLE ... DROP SYSTEM VERSIONING)"}, true
+}

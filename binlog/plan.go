@@ -13,6 +13,8 @@ import (
 type txn struct {
 	gtid      string
 	commit    time.Time // source commit time
+	file      string    // source binlog file and end position of its commit
+	pos       uint32
 	stmts     []stmt
 	bytes     int // statement text
 	rows      int // row changes
@@ -68,6 +70,12 @@ func (p *planner) rows(ctx context.Context, t *txn, e Rows) error {
 	info, err := p.table(ctx, e.Schema, e.Table)
 	if err != nil {
 		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
+	}
+	if info.versioned {
+		return fmt.Errorf("apply transaction %s: %w: table %s.%s is system-versioned (WITH SYSTEM VERSIONING): its rows "+
+			"carry row_start/row_end history that the standby would write again itself on every change, so it cannot "+
+			"be applied exactly; leave it out with --exclude '%s.%s', or remove its versioning on the primary",
+			t.gtid, ErrUnsupportedTable, e.Schema, e.Table, e.Schema, e.Table)
 	}
 	cols, err := info.bind(e.Schema, e.Table, e.Columns)
 	if err != nil {

@@ -28,7 +28,11 @@ type assignment struct{ name, value string }
 // servers have the same flavor. Variables a newer server added are set only when
 // they differ from their default, so that an older standby never meets a name it
 // does not know.
-func (c SessionContext) assignments(flavor mysqlx.Flavor) []assignment {
+//
+// character_set_client is a character set: the event records a collation id, and
+// a number there names only a character set's default collation, so charset
+// turns the id into its character set's name (as mariadb-binlog prints it).
+func (c SessionContext) assignments(flavor mysqlx.Flavor, charset func(collation uint16) string) []assignment {
 	out := make([]assignment, 0, maxAssignmentsPerContext)
 	add := func(name, value string) { out = append(out, assignment{name, value}) }
 	bit := func(mask uint32, inverted bool) string {
@@ -60,7 +64,11 @@ func (c SessionContext) assignments(flavor mysqlx.Flavor) []assignment {
 		add("auto_increment_offset", strconv.Itoa(int(c.AutoIncrementOffset)))
 	}
 	if c.HasCharset {
-		add("character_set_client", strconv.Itoa(int(c.CharsetClient)))
+		client := strconv.Itoa(int(c.CharsetClient))
+		if name := charset(c.CharsetClient); name != "" {
+			client = quoteString(name)
+		}
+		add("character_set_client", client)
 		add("collation_connection", strconv.Itoa(int(c.CollationConnection)))
 		add("collation_server", strconv.Itoa(int(c.CollationServer)))
 	}
@@ -99,12 +107,12 @@ func (c SessionContext) assignments(flavor mysqlx.Flavor) []assignment {
 // nothing), and the one that takes it back to the applier's own settings
 // afterwards: every variable it set back to its default, then applySession and
 // the connection's utf8mb4 again.
-func (c SessionContext) contextSQL(flavor mysqlx.Flavor) (set, restore string) {
+func (c SessionContext) contextSQL(flavor mysqlx.Flavor, charset func(uint16) string) (set, restore string) {
 	session := applySession
 	if flavor == mysqlx.MariaDB {
 		session = applySessionMariaDB
 	}
-	as := c.assignments(flavor)
+	as := c.assignments(flavor, charset)
 	if len(as) == 0 {
 		return "", ""
 	}

@@ -59,7 +59,7 @@ func TestDecodeSessionContext(t *testing.T) {
 		if sc.Truncated {
 			t.Errorf("%s: truncated", c.name)
 		}
-		set, restore := sc.contextSQL(mysqlx.MariaDB)
+		set, restore := sc.contextSQL(mysqlx.MariaDB, func(uint16) string { return "" })
 		for _, w := range c.want {
 			if !strings.Contains(set, "@@session."+w) {
 				t.Errorf("%s: %q lacks %q", c.name, set, w)
@@ -83,8 +83,22 @@ func TestDecodeSessionContext(t *testing.T) {
 		!got.Time.Equal(time.Unix(7, 0)) {
 		t.Errorf("short time zone: %+v", got)
 	}
+	if set, _ := decodeSessionContext(mustHex(t, "00000000010100002054000000000603737464042100210008000800"), 1).
+		contextSQL(mysqlx.MariaDB, func(id uint16) string { return map[uint16]string{33: "utf8mb3"}[id] }); !strings.Contains(set,
+		"@@session.character_set_client = 'utf8mb3', @@session.collation_connection = 33") {
+		t.Errorf("character_set_client is named by its character set: %s", set)
+	}
 	inv, _ := hex.DecodeString("0b04726f6f74093132372e302e302e31")
 	if got := decodeSessionContext(inv, 0); got.InvokerUser != "root" || got.InvokerHost != "127.0.0.1" {
 		t.Errorf("invoker: %+v", got)
 	}
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

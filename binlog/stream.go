@@ -132,8 +132,13 @@ func syncerConfig(cfg StreamConfig, logger *slog.Logger) replication.BinlogSynce
 		HeartbeatPeriod:         hb,
 		ReadTimeout:             3 * hb,
 		MaxReconnectAttempts:    retries,
-		EventCacheCount:         buf,
-		Logger:                  logger,
+		// A broken connection ends the stream: Replicate reconnects, after
+		// checking the primary's history again (a RESET MASTER kills the dump
+		// connection, and go-mysql's own reconnect would start from the new
+		// binlog's first transaction without a word).
+		DisableRetrySync: true,
+		EventCacheCount:  buf,
+		Logger:           logger,
 	}
 }
 
@@ -158,7 +163,7 @@ func (s *Stream) Next(ctx context.Context) (Event, error) {
 				return nil, ErrStreamClosed
 			default:
 			}
-			return nil, fmt.Errorf("read binlog: %w", err)
+			return nil, fmt.Errorf("read binlog: %w", decodeError(err))
 		}
 		if err := s.asm.handle(ev, s.push); err != nil {
 			return nil, fmt.Errorf("assemble binlog transaction: %w", err)

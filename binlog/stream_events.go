@@ -109,6 +109,10 @@ type Commit struct {
 	// Timestamp is the commit time: MySQL 8's original commit timestamp (microseconds)
 	// when present, else the commit event's header time (seconds).
 	Timestamp time.Time
+	// File and Pos say where the transaction ends in the source's binlog (the
+	// commit event's end position); "" and 0 when unknown.
+	File string
+	Pos  uint32
 }
 
 // Rollback abandons the transaction opened by the last Begin: its events will be sent

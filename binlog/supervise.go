@@ -138,6 +138,14 @@ func replicateOnce(ctx context.Context, cfg ReplicateConfig, serialUntil string)
 	defer ap.Close()
 	start := ap.Applied()
 	if cfg.SourceDB != nil {
+		if err := checkNotAhead(ctx, cfg.SourceDB, cfg.SourceServer, start); err != nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		if cp, ok, err := cfg.Store.Load(ctx); err == nil && ok {
+			if err := checkSameHistory(ctx, cfg.SourceDB, cfg.SourceServer, cp); err != nil {
+				return fmt.Errorf("source: %w", err)
+			}
+		}
 		if err := CheckStartAvailable(ctx, cfg.SourceDB, cfg.SourceServer, start); err != nil {
 			return fmt.Errorf("source: %w", err)
 		}
@@ -173,4 +181,19 @@ func lastApplied(ctx context.Context, s *CheckpointStore) (mysqlx.GTIDSet, uint6
 // jitter is d scaled by a random factor in [0.5, 1.5).
 func jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+// checkNotAhead refuses a checkpoint holding transactions the primary has not
+// executed: its binlog was reset (RESET MASTER), it was restored from an older
+// backup, or another server answers at its address.
+func checkNotAhead(ctx context.Context, db *sql.DB, srv mysqlx.Server, checkpoint mysqlx.GTIDSet) error {
+	executed, _, err := mysqlx.ReadGTIDs(ctx, db, srv.Flavor)
+	if err != nil {
+		return fmt.Errorf("read the primary's position: %w", err)
+	}
+	ahead, err := checkpoint.Subtract(executed)
+	if err != nil || ahead.IsEmpty() {
+		return nil
+	}
+	return historyRewound(fmt.Sprintf("the primary is at %s, behind the checkpoint", orEmptySet(executed)), checkpoint)
 }

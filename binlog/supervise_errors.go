@@ -32,7 +32,7 @@ const (
 // classify decides what Replicate does after err.
 func classify(err error) errorKind {
 	for _, fatal := range []error{ErrFenced, ErrPurged, ErrUnsupportedEvent, ErrUnsupportedValue, ErrNoGTID,
-		ErrNoCheckpoint, ErrCheckpointBackwards, ErrSchemaMismatch, ErrStatementDML, ErrAccountRefused,
+		ErrNoCheckpoint, ErrCheckpointBackwards, ErrSchemaMismatch, ErrStatementDML, ErrAccountRefused, ErrHistoryRewound, ErrUnsupportedTable,
 		mysqlx.ErrFlavorMismatch} {
 		if errors.Is(err, fatal) {
 			return fatalError
@@ -88,7 +88,8 @@ func transient(err error) bool {
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, replication.ErrNeedSyncAgain), errors.Is(err, replication.ErrSyncClosed):
+		errors.Is(err, replication.ErrNeedSyncAgain), errors.Is(err, replication.ErrSyncClosed),
+		errors.Is(err, gomysql.ErrBadConn): // the binlog connection broke (go-mysql does not reconnect by itself)
 		return true
 	}
 	var ne net.Error

@@ -34,6 +34,11 @@ type assembler struct {
 	// already committed arrives a second time: skip marks that replay, swallowed whole.
 	lastCommit string
 	skip       bool
+
+	// file is the source binlog file being read (from Rotate events, including
+	// the one a dump begins with): Commit carries it with the commit's end
+	// position, which the checkpoint records.
+	file string
 }
 
 func newAssembler(flavor mysqlx.Flavor) *assembler {
@@ -70,6 +75,8 @@ func (a *assembler) handle(ev *replication.BinlogEvent, emit func(Event)) error 
 		}
 	case *replication.HeartbeatEvent:
 		emit(Heartbeat{Timestamp: a.now()})
+	case *replication.RotateEvent:
+		a.file = string(e.NextLogName)
 	}
 	// Everything else carries no data in ROW format: format description, rotate,
 	// previous GTIDs, GTID list, binlog checkpoint, annotate rows, rows query.
@@ -165,7 +172,7 @@ func (a *assembler) commit(h *replication.EventHeader, emit func(Event)) error {
 	if ts.IsZero() {
 		ts = headerTime(h)
 	}
-	a.emit(emit, Commit{GTID: a.gtid, Timestamp: ts})
+	a.emit(emit, Commit{GTID: a.gtid, Timestamp: ts, File: a.file, Pos: h.LogPos})
 	a.inTxn, a.lastCommit, a.gtid, a.skip = false, a.gtid, "", false
 	clear(a.tables)
 	return nil

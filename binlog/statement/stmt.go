@@ -34,11 +34,14 @@ const (
 	Event
 	// Savepoint is SAVEPOINT, ROLLBACK TO SAVEPOINT or RELEASE SAVEPOINT.
 	Savepoint
+	// XA is XA START, END, PREPARE, COMMIT or ROLLBACK: a distributed transaction,
+	// whose prepared part the binlog holds apart from its outcome.
+	XA
 )
 
 func (k Kind) String() string {
 	return [...]string{"statement", "database statement", "account statement", "statement-based row change",
-		"CREATE TRIGGER", "event statement", "savepoint"}[k]
+		"CREATE TRIGGER", "event statement", "savepoint", "XA statement"}[k]
 }
 
 // Statement is what Classify found.
@@ -104,6 +107,8 @@ func Classify(sql string) Statement {
 	case "INSERT", "REPLACE", "UPDATE", "DELETE", "LOAD", "SELECT", "WITH", "CALL", "DO":
 		s.Kind, s.Verb = DML, w
 		s.Schema, s.Name = dmlTarget(z, w)
+	case "XA":
+		s.Kind, s.Verb = XA, "XA "+upperWord(z, z.Next())
 	case "SAVEPOINT", "RELEASE":
 		s.Kind, s.Verb = Savepoint, w
 	case "ROLLBACK":

@@ -54,6 +54,7 @@ func TestClassify(t *testing.T) {
 		{"ROLLBACK WORK TO a", Savepoint, "ROLLBACK TO", "", ""},
 		{"RELEASE SAVEPOINT a", Savepoint, "RELEASE", "", ""},
 		{"TRUNCATE TABLE t", Other, "TRUNCATE", "", "t"},
+		{"XA END X'7465737431',X'',1", XA, "XA END", "", ""},
 		{"/*!40000 ALTER TABLE `t` DISABLE KEYS */", Other, "ALTER TABLE", "", "t"},
 	} {
 		got := Classify(c.sql)

@@ -83,6 +83,20 @@ func (a *app) connectSides(ctx context.Context, r config.Replication, o replicat
 	if p, ok := binlog.NonTransactionalProblem(nontx); ok {
 		rep.Warnings = append(rep.Warnings, p)
 	}
+	compressed, err := binlog.CompressedColumns(ctx, s.src)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	if p, ok := binlog.CompressedProblem(compressed); ok {
+		rep.Problems = append(rep.Problems, p)
+	}
+	versioned, err := binlog.VersionedTables(ctx, s.src, o.filter.Match)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	if p, ok := binlog.VersionedProblem(versioned); ok {
+		rep.Warnings = append(rep.Warnings, p)
+	}
 	rep.Warnings = append(rep.Warnings, binlog.TimeZoneProblems(ctx, s.src, s.stb)...)
 	for _, w := range rep.Warnings {
 		a.log.Warn("preflight", slog.String("side", w.Side), slog.String("check", w.Check),

@@ -163,3 +163,34 @@ func TestReplicateStandbyIsTheSource(t *testing.T) {
 		t.Error("a checkpoint was written on the primary")
 	}
 }
+
+// TestReplicateStopsWhenThePrimaryWasReset: RESET MASTER on the primary (or a
+// primary restored from a backup) numbers new transactions with GTIDs the
+// standby's checkpoint already holds; even when the numbers line up exactly,
+// replicate stops with the cause instead of skipping them and diverging (the
+// binlog position where the last applied transaction ended tells; only a new
+// history of exactly the old one's byte sizes would pass, as it passes native
+// replication).
+func TestReplicateStopsWhenThePrimaryWasReset(t *testing.T) {
+	r := newFirstRig(t)
+	faultExec(t, r.pdb, "CREATE DATABASE a", "CREATE TABLE a.t (id INT PRIMARY KEY)", "INSERT INTO a.t VALUES (1)")
+	run := plStart(t, r.env(), r.readme("--from-start")...)
+	run.waitLog(t, "replicating")
+	r.waitCaughtUp(t, run)
+	if code := run.stop(t); code != 0 {
+		t.Fatalf("replicate: exit %d\n%s", code, run.stderr())
+	}
+	before := r.position(t)
+	faultExec(t, r.pdb, "RESET MASTER", "CREATE DATABASE billing", "CREATE TABLE billing.invoices (id INT PRIMARY KEY)",
+		"INSERT INTO billing.invoices VALUES (7)")
+	if after := r.position(t); after != before {
+		t.Fatalf("the reset primary is at %s, want the same numbers as before, %s", after, before)
+	}
+	res := pl(t, r.env(), nil, r.readme()...)
+	res.want(t, 1, "replicate from a reset primary")
+	oneLineError(t, res, "the primary's binlog history went back past the standby's checkpoint")
+	var n int
+	if err := r.sdb.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'billing'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the reset primary's new transactions reached the standby (%d, %v)", n, err)
+	}
+}
