@@ -76,6 +76,7 @@ func (c *coordinator) ddl(e Query, st statement.Statement) error {
 		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
 	}
 	err = c.x.inContext(c.io, e.Context, c.a.flavor, sql)
+	err = expectedError(err, e)
 	if st.Kind == statement.Database && strings.HasPrefix(st.Verb, "DROP") {
 		c.x.currentDB = dbUnknown // dropping the current database leaves the session without one
 	}
@@ -94,14 +95,32 @@ func (c *coordinator) ddl(e Query, st statement.Statement) error {
 	return nil
 }
 
+// expectedError applies the source's logged error code: a statement the source
+// logged although it failed part-way must fail the same way on the standby (as a
+// native replica requires); succeeding there means the two held different data.
+func expectedError(err error, e Query) error {
+	switch {
+	case e.ErrorCode == 0:
+		return err
+	case err == nil:
+		return fmt.Errorf("%w: statement %.200q failed on the primary with error %d but succeeded on the standby, "+
+			"so the two held different data before it", ErrDiverged, statement.Redact(e.SQL), e.ErrorCode)
+	case mysqlErrno(err) == e.ErrorCode:
+		return nil // the same partial failure as on the primary
+	}
+	return err
+}
+
 // standbyForm is the statement as the standby must run it: run by the account
-// that ran it on the primary where that matters (statement.AsInvoker), a trigger
-// held, an event disabled on the standby; anything else as logged.
+// that ran it on the primary where that matters (statement.AsInvoker), without
+// the primary host's DATA/INDEX DIRECTORY paths, a trigger held, an event
+// disabled on the standby; anything else as logged.
 func standbyForm(e Query, st statement.Statement) (string, error) {
 	sql := e.SQL
 	if e.Context.InvokerUser != "" {
 		sql = statement.AsInvoker(sql, statement.QuoteAccount(e.Context.InvokerUser, e.Context.InvokerHost))
 	}
+	sql, _ = statement.WithoutDirectories(sql)
 	switch st.Kind {
 	case statement.Trigger:
 		held, _, ok := statement.HoldTrigger(sql)

@@ -100,6 +100,10 @@ type Query struct {
 	NoUse bool
 	// Context is the session state the statement ran in on the source.
 	Context SessionContext
+	// ErrorCode is the error the statement ended with on the source, when it was
+	// logged although it failed part-way (a REVOKE from several users, one of
+	// them unknown); the standby must end with the same one.
+	ErrorCode uint16
 }
 
 // Commit closes the transaction opened by the last Begin. It is the only event after

@@ -128,7 +128,7 @@ func (a *assembler) query(e *replication.QueryEvent, h *replication.EventHeader,
 		return a.commit(h, emit)
 	}
 	a.emit(emit, Query{Schema: string(e.Schema), SQL: sql, NoUse: h.Flags&suppressUseFlag != 0,
-		Context: decodeSessionContext(e.StatusVars, h.Timestamp)})
+		Context: decodeSessionContext(e.StatusVars, h.Timestamp), ErrorCode: e.ErrorCode})
 	if a.standalone || (a.flavor == mysqlx.MySQL && !a.begun) {
 		// DDL and other self-committing statements: MariaDB flags them standalone,
 		// MySQL writes them without BEGIN. Their commit is the statement itself.

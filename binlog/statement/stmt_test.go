@@ -196,3 +196,17 @@ func TestReleaseEvent(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutDirectories(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE TABLE t (a int) ENGINE=MyISAM DATA DIRECTORY='/data/x' INDEX DIRECTORY = \"/idx\" COMMENT 'DATA DIRECTORY=x'":                     "CREATE TABLE t (a int) ENGINE=MyISAM   COMMENT 'DATA DIRECTORY=x'",
+		"create table t1 (a int) partition by range (a) (partition p0 VALUES LESS THAN (1) DATA DIRECTORY = '/tmp/a' INDEX DIRECTORY = '/tmp/a')": "create table t1 (a int) partition by range (a) (partition p0 VALUES LESS THAN (1)  )",
+		"ALTER TABLE t ADD PARTITION (PARTITION p1 VALUES LESS THAN (9) DATA DIRECTORY '/d')":                                                     "ALTER TABLE t ADD PARTITION (PARTITION p1 VALUES LESS THAN (9) )",
+		"CREATE TABLE t (data int, directory int, index (data))":                                                                                  "CREATE TABLE t (data int, directory int, index (data))",
+		"INSERT INTO t VALUES ('DATA DIRECTORY=/x')":                                                                                              "INSERT INTO t VALUES ('DATA DIRECTORY=/x')",
+	} {
+		if got, _ := WithoutDirectories(in); got != want {
+			t.Errorf("WithoutDirectories(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+}

@@ -98,6 +98,9 @@ func (a *app) connectSides(ctx context.Context, r config.Replication, o replicat
 		rep.Warnings = append(rep.Warnings, p)
 	}
 	rep.Warnings = append(rep.Warnings, binlog.TimeZoneProblems(ctx, s.src, s.stb)...)
+	mismatch, mismatchWarnings := binlog.MismatchProblems(ctx, s.src, s.stb)
+	rep.Problems = append(rep.Problems, mismatch...)
+	rep.Warnings = append(rep.Warnings, mismatchWarnings...)
 	for _, w := range rep.Warnings {
 		a.log.Warn("preflight", slog.String("side", w.Side), slog.String("check", w.Check),
 			slog.String("problem", w.Problem), slog.String("fix", w.Fix))
