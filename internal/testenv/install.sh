@@ -44,6 +44,22 @@ for pair in "${apt_tools[@]}"; do
     missing+=("$pkg")
   fi
 done
+# MariaDB's own test suites (mariadb-test-run and main/, suite/), the workload of
+# cmd/pilotlight's TestReplicateMariaDBTestSuites: no command in PATH to probe, so probe
+# the runner. It needs mysqltest (mariadb-test, same package), the mariadb client and
+# perl with its core modules (Memoize, Storable, Time::HiRes: the perl package, a
+# dependency of mariadb-test-data).
+if [ "${1:-}" != demo ]; then
+  mtr=""
+  for d in /usr/share/mysql/mysql-test /usr/share/mariadb/mariadb-test; do
+    [ -x "$d/mariadb-test-run" ] && have mariadb-test && { mtr="$d"; break; }
+  done
+  if [ -n "$mtr" ] && perl -MMemoize -MStorable -MTime::HiRes -MIO::Socket::INET -e 1 2>/dev/null; then
+    say mariadb-test "present ($mtr)"
+  else
+    missing+=(mariadb-test perl)
+  fi
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   apt_install "${missing[@]}"

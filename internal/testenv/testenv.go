@@ -1,6 +1,6 @@
 // Package testenv starts throwaway real servers for tests: MinIO and moto (S3, Route 53),
 // fake-gcs-server (GCS), Azurite (Azure Blob), MariaDB (primary and standby), Redis and
-// BIND 9 (RFC 2136).
+// BIND 9 (RFC 2136). NewMTR runs MariaDB's own test suites against a server, as a workload.
 //
 // Each server is started lazily, at most once per test binary, on a free loopback port with
 // its data in a temporary directory; Main stops them all when the tests are done. Tests share
