@@ -145,7 +145,7 @@ func (t *standbyTable) isHiddenHash(c ColumnMeta, i, n int) bool {
 		_, listed := t.byName[strings.ToLower(c.Name)]
 		return !listed && strings.HasPrefix(strings.ToUpper(c.Name), "DB_ROW_HASH_")
 	}
-	return n == len(t.columns)+t.hidden && i >= len(t.columns)
+	return n == len(t.columns)+t.hidden && i >= len(t.columns) // images may also lack them: see bind
 }
 
 // loadUniques reads the table's unique indexes (PRIMARY first).
@@ -198,7 +198,7 @@ func (t *standbyTable) bind(schema, table string, cols []ColumnMeta) ([]boundCol
 			if j, ok = t.byName[strings.ToLower(c.Name)]; !ok {
 				return nil, fmt.Errorf("%w: column %s.%s.%s of the binlog is missing on the standby", ErrSchemaMismatch, schema, table, c.Name)
 			}
-		} else if i >= len(t.columns) || len(cols) != len(t.columns)+t.hidden {
+		} else if i >= len(t.columns) || len(cols) != len(t.columns) && len(cols) != len(t.columns)+t.hidden {
 			return nil, fmt.Errorf("%w: table %s.%s: the binlog has %d unnamed columns, the standby %d "+
 				"(make both tables alike, or set binlog_row_metadata=FULL on the source to match columns by name)",
 				ErrSchemaMismatch, schema, table, len(cols), len(t.columns))

@@ -55,6 +55,8 @@ const (
 	DefaultStopTimeout   = 30 * time.Second
 	defaultChunkBytes    = 1 << 20
 	workerLockTimeout    = 5 // seconds; a wait longer than this between workers is a missed conflict
+	maxStatementText     = 15 << 20
+	packetMargin         = 64 << 10 // room for a packet's other statements and headers
 )
 
 // DefaultWorkers is the number of apply workers when none is configured: two per
@@ -122,9 +124,13 @@ func (c ApplyConfig) withDefaults() ApplyConfig {
 // ApplierDriverConfig returns a copy of cfg fit for the Applier's *sql.DB:
 // clientFoundRows (an UPDATE to identical values must count its row),
 // multi-statements (many row changes to a round trip), server-side prepared
-// statements for the rare value too large for text, times in UTC.
+// statements for the rare value too large for text, times in UTC, and the
+// standby's own max_allowed_packet (read at connect), so that a large value goes
+// as long data in pieces the standby takes, and one larger than it allows is an
+// error, not a connection the standby drops.
 func ApplierDriverConfig(cfg *mysql.Config) *mysql.Config {
 	c := cfg.Clone()
+	c.MaxAllowedPacket = 0
 	c.ClientFoundRows = true
 	c.InterpolateParams = false
 	c.MultiStatements = true
@@ -150,6 +156,11 @@ type Applier struct {
 	token   uint64
 	cfg     ApplyConfig
 	pending string // the checkpoint's pending_ddl when loaded
+	// maxText is the longest statement sent as text (the standby's
+	// max_allowed_packet less a margin, at most maxStatementText); maxPacket is
+	// that max_allowed_packet.
+	maxText   int
+	maxPacket int64
 
 	mu      sync.Mutex
 	applied mysqlx.GTIDSet // committed on the standby
@@ -166,7 +177,15 @@ func NewApplier(ctx context.Context, db *sql.DB, store *CheckpointStore, token u
 		return nil, fmt.Errorf("new applier for stream %s: %w", store.StreamID(), ErrNoCheckpoint)
 	}
 	a := &Applier{db: db, store: store, flavor: store.flavor, token: token, cfg: cfg.withDefaults(),
-		applied: cp.GTIDs, pending: cp.PendingDDL}
+		applied: cp.GTIDs, pending: cp.PendingDDL, maxText: maxStatementText}
+	var packet int64
+	if err := db.QueryRowContext(ctx, "SELECT @@max_allowed_packet").Scan(&packet); err != nil {
+		return nil, fmt.Errorf("new applier: read the standby's max_allowed_packet: %w", err)
+	}
+	a.maxPacket = packet
+	if limit := int(packet) - packetMargin; limit > 0 && limit < a.maxText {
+		a.maxText = limit // a longer statement goes as a prepared one, its values as long data
+	}
 	if a.cfg.SerialUntil != "" {
 		if g, err := singleGTID(a.flavor, a.cfg.SerialUntil); err != nil || cp.GTIDs.Contains(g) {
 			a.cfg.SerialUntil = "" // nothing to retry serially (or nothing readable)

@@ -76,6 +76,16 @@ func (c *coordinator) ddl(e Query, st statement.Statement) error {
 		return fmt.Errorf("apply transaction %s: %w", t.gtid, err)
 	}
 	err = c.x.inContext(c.io, e.Context, c.a.flavor, sql)
+	if mysqlErrno(err) == 1051 && e.ErrorCode == 0 { // ER_BAD_TABLE_ERROR
+		// MariaDB logs a DROP TABLE that failed for tables the primary did not
+		// have either (naming them, error code 0); its replicas run DDL
+		// idempotently by default. Dropping what exists leaves both sides alike.
+		if again, ok := statement.DropIfExists(sql); ok {
+			c.log.Info("DROP TABLE names a table the standby lacks, as the primary did: dropping the others",
+				slog.String("gtid", t.gtid), slog.String("statement", truncate(sql, 200)), slog.String("error", err.Error()))
+			err = c.x.inContext(c.io, e.Context, c.a.flavor, again)
+		}
+	}
 	err = expectedError(err, e)
 	if st.Kind == statement.Database && strings.HasPrefix(st.Verb, "DROP") {
 		c.x.currentDB = dbUnknown // dropping the current database leaves the session without one

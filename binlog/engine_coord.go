@@ -74,7 +74,7 @@ type coordinator struct {
 func newCoordinator(a *Applier) *coordinator {
 	cfg := a.cfg
 	return &coordinator{a: a, cfg: cfg, log: cfg.Logger, m: cfg.Metrics,
-		plan:   newPlanner(a.db, 15<<20, defaultChunkBytes, cfg.Logger),
+		plan:   newPlanner(a.db, a.maxText, defaultChunkBytes, cfg.Logger),
 		x:      &executor{db: a.db, chunk: defaultChunkBytes},
 		events: make(chan sourceItem, eventQueue), work: make(chan *batch),
 		slots: make(chan struct{}, cfg.Workers), failed: make(chan struct{}),

@@ -69,7 +69,7 @@ func (x *executor) ensure(ctx context.Context) error {
 			return fmt.Errorf("apply: set up the standby session (%s): %w", q, err)
 		}
 	}
-	if limit := int(packet) - 64<<10; limit > 0 && limit < x.chunk {
+	if limit := int(packet) - packetMargin; limit > 0 && limit < x.chunk {
 		x.chunk = limit
 	}
 	x.compound = maria
@@ -236,6 +236,11 @@ func (x *executor) execPrepared(ctx context.Context, gtid string, s stmt) error 
 	}
 	res, err := x.conn.ExecContext(ctx, s.sql, s.args...)
 	if err != nil {
+		if errors.Is(err, mysql.ErrPktTooLarge) || mysqlErrno(err) == 1153 { // ER_NET_PACKET_TOO_LARGE
+			return fmt.Errorf("apply transaction %s: %s: %w: a value is larger than the standby's max_allowed_packet "+
+				"allows; raise it to the primary's at least (SET GLOBAL max_allowed_packet = ..., and in the [mysqld] "+
+				"section) and start again: %v", gtid, s.describe(), ErrUnsupportedValue, err)
+		}
 		return fmt.Errorf("apply transaction %s: %s: %w", gtid, s.describe(), err)
 	}
 	n, err := res.RowsAffected()

@@ -90,6 +90,11 @@ func (x *executor) charsetOf(ctx context.Context, id uint16) string {
 	var name string
 	err := x.conn.QueryRowContext(ctx, "SELECT CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID = ?", id).Scan(&name)
 	if err != nil {
+		// MariaDB 10.10+ lists its UCA 14.0.0 collations (ids above 2047) only here.
+		err = x.conn.QueryRowContext(ctx, "SELECT CHARACTER_SET_NAME FROM "+
+			"information_schema.COLLATION_CHARACTER_SET_APPLICABILITY WHERE ID = ?", id).Scan(&name)
+	}
+	if err != nil {
 		return ""
 	}
 	if x.charsets == nil {

@@ -35,19 +35,28 @@ func TimeZoneProblems(ctx context.Context, source, standby *sql.DB) []Problem {
 }
 
 // MismatchProblems compares the settings that decide what a statement creates
-// and that the binlog does not record: a CREATE TABLE without ENGINE= takes each
+// or whether a row fits, and that the binlog does not record (max_allowed_packet
+// too: a smaller one on the standby refuses a large row the primary took): a CREATE TABLE without ENGINE= takes each
 // server's default_storage_engine, and table names are compared per
 // lower_case_table_names. A different default engine is a warning (the tables
 // would differ); different lower_case_table_names is a problem (names that are
 // two tables on one server are one on the other). Failures to ask report
 // nothing.
 func MismatchProblems(ctx context.Context, source, standby *sql.DB) (problems, warnings []Problem) {
-	const q = "SELECT @@global.default_storage_engine, @@global.lower_case_table_names"
+	const q = "SELECT @@global.default_storage_engine, @@global.lower_case_table_names, @@global.max_allowed_packet"
 	var srcEngine, stbEngine string
 	var srcLower, stbLower int
-	if source.QueryRowContext(ctx, q).Scan(&srcEngine, &srcLower) != nil ||
-		standby.QueryRowContext(ctx, q).Scan(&stbEngine, &stbLower) != nil {
+	var srcPacket, stbPacket int64
+	if source.QueryRowContext(ctx, q).Scan(&srcEngine, &srcLower, &srcPacket) != nil ||
+		standby.QueryRowContext(ctx, q).Scan(&stbEngine, &stbLower, &stbPacket) != nil {
 		return nil, nil
+	}
+	if stbPacket < srcPacket {
+		warnings = append(warnings, Problem{SideStandby, "max_allowed_packet",
+			fmt.Sprintf("the standby's max_allowed_packet (%d bytes) is smaller than the primary's (%d): a row the "+
+				"primary holds may be too large to apply", stbPacket, srcPacket),
+			fmt.Sprintf("SET GLOBAL max_allowed_packet=%d on the standby, and max_allowed_packet=%d in its [mysqld] "+
+				"section", srcPacket, srcPacket)})
 	}
 	if !strings.EqualFold(srcEngine, stbEngine) {
 		warnings = append(warnings, Problem{SideStandby, "default_storage_engine",

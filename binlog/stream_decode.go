@@ -15,6 +15,12 @@ var unsupportedType = regexp.MustCompile(`unsupport(?:ed)? type (?:in binlog )?(
 // ErrUnsupportedEvent that says what it is, when it is one: retrying reads the
 // same event again. Anything else comes back unchanged.
 func decodeError(err error) error {
+	if strings.Contains(err.Error(), "parse rows event panic") {
+		return fmt.Errorf("%w: the binlog reader could not decode a rows event; tables whose TIME, DATETIME or "+
+			"TIMESTAMP columns with fractions were created by MariaDB before 10.1 (or under "+
+			"mysql56_temporal_format=OFF) are the known cause: ALTER TABLE ... FORCE on the primary rebuilds them in "+
+			"the current format; then seed the standby again (%v)", ErrUnsupportedEvent, shortened(err.Error(), 120))
+	}
 	m := unsupportedType.FindStringSubmatch(err.Error())
 	if m == nil {
 		return err

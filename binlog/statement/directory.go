@@ -52,3 +52,21 @@ func WithoutDirectories(sql string) (out string, changed bool) {
 	b.WriteString(sql[last:])
 	return b.String(), true
 }
+
+// DropIfExists rewrites DROP [TEMPORARY] TABLE|TABLES ... without IF EXISTS as
+// DROP ... TABLE IF EXISTS ...; ok is false for any other statement.
+func DropIfExists(sql string) (string, bool) {
+	s := Classify(sql)
+	if s.Verb != "DROP TABLE" && s.Verb != "DROP TABLES" {
+		return sql, false
+	}
+	z := sqltok.New(sql)
+	z.Off = s.body
+	z.Next() // DROP
+	z.Accept("TEMPORARY")
+	t := z.Next() // TABLE or TABLES
+	if z.AcceptSeq("IF", "EXISTS") {
+		return sql, false
+	}
+	return sql[:t.End] + " IF EXISTS" + sql[t.End:], true
+}
