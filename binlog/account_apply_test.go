@@ -148,3 +148,58 @@ func queryAll(t *testing.T, db *sql.DB, q string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestAccountStatementsOwnAccount: the primary's history rotates the password of
+// the account replicate applies as on the standby (the same name on both sides).
+// Applied, it would lock replicate out at its next connection; replicate stops
+// before it instead, with everything earlier committed and a line naming the
+// account and both fixes, and --skip-account-statements goes past it.
+func TestAccountStatementsOwnAccount(t *testing.T) {
+	t.Parallel()
+	ctx := pfCtx(t)
+	env := newPair(t, ctx)
+	const create = "CREATE USER pl@'%' IDENTIFIED BY 'plpw'"
+	pfExec(t, ctx, env.sroot, create, "GRANT ALL ON *.* TO pl@'%' WITH GRANT OPTION")
+	c := env.session(t, ctx)
+	env.exec(t, ctx, c, "SET sql_log_bin = 0", create, "SET sql_log_bin = 1") // the primary's own, before the stream
+	cfg, err := mysql.ParseDSN(standbyDSN(t, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = "pl", "plpw"
+	env.sdb = apApplierDB(t, cfg.FormatDSN())
+	env.store.db = env.sdb
+	env.exec(t, ctx, c, "CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)", "INSERT INTO app.t VALUES (1)")
+	before := env.last(t, ctx)
+	env.exec(t, ctx, c, "ALTER USER pl@'%' IDENTIFIED BY '"+accountSecret+"'", "INSERT INTO app.t VALUES (2)")
+
+	err = env.apply(t, ctx, apConfig)
+	if !errors.Is(err, ErrOwnAccount) {
+		t.Fatalf("apply: %v, want ErrOwnAccount", err)
+	}
+	for _, want := range []string{"ALTER USER", "'pl'@'%'", "--skip-account-statements", "an account of its own"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), accountSecret) {
+		t.Errorf("the error shows the password: %q", err)
+	}
+	if got := env.checkpoint(t, ctx); got.String() != before {
+		t.Errorf("checkpoint %s, want %s: everything before the statement commits", got, before)
+	}
+	fresh := apApplierDB(t, cfg.FormatDSN()) // a new connection with the old password still works
+	if err := fresh.PingContext(ctx); err != nil {
+		t.Fatalf("the applier's account changed on the standby: %v", err)
+	}
+
+	skip := apConfig
+	skip.SkipAccountStatements = true
+	if err := env.apply(t, ctx, skip); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := env.sroot.QueryRowContext(ctx, "SELECT COUNT(*) FROM app.t").Scan(&n); err != nil || n != 2 {
+		t.Errorf("rows after skipping: %d (%v), want 2", n, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -161,6 +162,9 @@ type Applier struct {
 	// that max_allowed_packet.
 	maxText   int
 	maxPacket int64
+	// self is the account the applier is on the standby, as CURRENT_USER()
+	// names it (host in lower case).
+	self string
 
 	mu      sync.Mutex
 	applied mysqlx.GTIDSet // committed on the standby
@@ -183,6 +187,12 @@ func NewApplier(ctx context.Context, db *sql.DB, store *CheckpointStore, token u
 		return nil, fmt.Errorf("new applier: read the standby's max_allowed_packet: %w", err)
 	}
 	a.maxPacket = packet
+	if err := db.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&a.self); err != nil {
+		return nil, fmt.Errorf("new applier: read the standby account: %w", err)
+	}
+	if i := strings.LastIndexByte(a.self, '@'); i >= 0 {
+		a.self = a.self[:i] + strings.ToLower(a.self[i:])
+	}
 	if limit := int(packet) - packetMargin; limit > 0 && limit < a.maxText {
 		a.maxText = limit // a longer statement goes as a prepared one, its values as long data
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -198,6 +199,9 @@ func (c *coordinator) finish(reason error) error {
 	c.x.rollback(c.io)
 	c.x.reset()
 	if errors.As(reason, &source) {
+		if strings.HasPrefix(source.err.Error(), "read binlog") { // the stream's own errors say it already
+			return source.err
+		}
 		return fmt.Errorf("read binlog: %w", source.err)
 	}
 	return reason
@@ -347,6 +351,17 @@ func (c *coordinator) query(e Query) error {
 			c.m.ObserveSkippedAccountStatement()
 		}
 		return nil // the transaction commits without it, moving the checkpoint
+	case st.Kind == statement.Account:
+		sql := e.SQL
+		if e.Context.InvokerUser != "" {
+			sql = statement.AsInvoker(sql, statement.QuoteAccount(e.Context.InvokerUser, e.Context.InvokerHost))
+		}
+		if err := ownAccountError(o.t.gtid, sql, st, c.a.self); err != nil {
+			if derr := c.drain(); derr != nil { // everything before it commits: the checkpoint names it next
+				return derr
+			}
+			return err
+		}
 	}
 	if o.t.rows > 0 {
 		return fmt.Errorf("apply transaction %s: %w: statement after row changes in one transaction: %.80q",

@@ -25,6 +25,9 @@ var (
 	// ErrAccountRefused: the standby refused an account statement (CREATE USER,
 	// GRANT...) for lack of a privilege.
 	ErrAccountRefused = errors.New("the standby refused an account statement")
+	// ErrOwnAccount: an account statement would change or remove the account
+	// replicate itself applies as on the standby.
+	ErrOwnAccount = errors.New("an account statement changes the account pilotlight applies as")
 	// ErrUnsupportedTable: a table whose rows pilotlight cannot apply exactly (a
 	// MariaDB system-versioned table); --exclude leaves it out.
 	ErrUnsupportedTable = errors.New("a table pilotlight cannot apply")
@@ -89,6 +92,29 @@ func accountRefusedError(ctx context.Context, db *sql.DB, gtid, text string, cau
 	return fmt.Errorf("apply transaction %s: %w: %.200q: %v; a promoted standby needs the application's accounts: "+
 		"%s, or start replicate with --skip-account-statements (each skipped statement is logged and counted)",
 		gtid, ErrAccountRefused, statement.Redact(text), cause, fix)
+}
+
+// ownAccountError is nil unless the account statement, as the standby would run
+// it (sql), changes self, the account the applier is on the standby: its
+// password (SET PASSWORD, ALTER USER, GRANT ... IDENTIFIED), its privileges
+// (REVOKE) or its existence (DROP, RENAME, CREATE OR REPLACE USER). Applied, it
+// would cut replicate off the standby at its next connection, with the standby
+// looking fine until then. A GRANT that only adds privileges is harmless.
+func ownAccountError(gtid, sql string, st statement.Statement, self string) error {
+	if st.Verb == "GRANT" && !strings.Contains(strings.ToUpper(sql), "IDENTIFIED") {
+		return nil
+	}
+	for _, a := range statement.Accounts(sql) {
+		if a != self && a != "CURRENT_USER()" {
+			continue
+		}
+		return fmt.Errorf("apply transaction %s: %w: %.200q changes %s, the account pilotlight itself applies as "+
+			"on the standby, which would lose its access there at its next connection; fix: give pilotlight an "+
+			"account of its own on the standby, one the primary's history does not change (docs/replicate.md, "+
+			"\"Grants\"), and start again with it; or start replicate with --skip-account-statements",
+			gtid, ErrOwnAccount, statement.Redact(sql), quoteAccount(self))
+	}
+	return nil
 }
 
 // mysqlErrno is the server error number in err, 0 when there is none.
