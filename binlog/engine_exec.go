@@ -236,7 +236,8 @@ func (x *executor) execPrepared(ctx context.Context, gtid string, s stmt) error 
 	}
 	res, err := x.conn.ExecContext(ctx, s.sql, s.args...)
 	if err != nil {
-		if errors.Is(err, mysql.ErrPktTooLarge) || mysqlErrno(err) == 1153 { // ER_NET_PACKET_TOO_LARGE
+		if errors.Is(err, mysql.ErrPktTooLarge) || mysqlErrno(err) == 1153 || // ER_NET_PACKET_TOO_LARGE
+			mysqlErrno(err) == 1105 && strings.Contains(err.Error(), "max_allowed_packet") { // long data too long
 			return fmt.Errorf("apply transaction %s: %s: %w: a value is larger than the standby's max_allowed_packet "+
 				"allows; raise it to the primary's at least (SET GLOBAL max_allowed_packet = ..., and in the [mysqld] "+
 				"section) and start again: %v", gtid, s.describe(), ErrUnsupportedValue, err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +20,7 @@ func decodeError(err error) error {
 		return fmt.Errorf("%w: the binlog reader could not decode a rows event; tables whose TIME, DATETIME or "+
 			"TIMESTAMP columns with fractions were created by MariaDB before 10.1 (or under "+
 			"mysql56_temporal_format=OFF) are the known cause: ALTER TABLE ... FORCE on the primary rebuilds them in "+
-			"the current format; then seed the standby again (%v)", ErrUnsupportedEvent, shortened(err.Error(), 120))
+			"the current format; then seed the standby again (%s)", ErrUnsupportedEvent, eventAt(err))
 	}
 	m := unsupportedType.FindStringSubmatch(err.Error())
 	if m == nil {
@@ -32,7 +33,21 @@ func decodeError(err error) error {
 	}
 	return fmt.Errorf("%w: the binlog holds rows of %s; --exclude cannot help, since every table's rows are "+
 		"decoded before filters apply: change the column on the primary (e.g. ALTER TABLE ... MODIFY without "+
-		"COMPRESSED), then seed the standby again (%v)", ErrUnsupportedEvent, what, shortened(err.Error(), 160))
+		"COMPRESSED), then seed the standby again (%s)", ErrUnsupportedEvent, what, eventAt(err))
+}
+
+// logPos finds the event's end position in go-mysql's dump of its header.
+var logPos = regexp.MustCompile(`LogPos:0x([0-9a-f]+)`)
+
+// eventAt says where the event go-mysql failed on lies, from its error, instead
+// of the raw header and data dump that error carries.
+func eventAt(err error) string {
+	if m := logPos.FindStringSubmatch(err.Error()); m != nil {
+		if pos, perr := strconv.ParseUint(m[1], 16, 32); perr == nil {
+			return fmt.Sprintf("the event ending at position %d of the primary's binlog", pos)
+		}
+	}
+	return shortened(err.Error(), 120)
 }
 
 func shortened(s string, n int) string {
