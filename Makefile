@@ -34,7 +34,7 @@ vet:
 test: deps fmt-check vet
 	@set -o pipefail; $(GO) test -v $(TESTFLAGS) ./... > test.log 2>&1; status=$$?; \
 	grep -E '^(ok|FAIL|panic:|--- FAIL|--- SKIP|\s+--- (FAIL|SKIP))' test.log | sed 's/^\s*//' ; \
-	[ $$status -eq 0 ] || { echo "--- messages logged by tests (full log: test.log):"; grep -E '^\s+\S+\.go:[0-9]+: ' test.log | head -80; } ; \
+	[ $$status -eq 0 ] || { echo "--- what the failing tests logged (full log: test.log):"; awk -f internal/testenv/failures.awk test.log | head -200; } ; \
 	echo "$$(grep -cE '^\s*--- PASS' test.log) passed, $$(grep -cE '^\s*--- FAIL' test.log) failed, $$(grep -cE '^\s*--- SKIP' test.log) skipped"; \
 	exit $$status
 

@@ -24,7 +24,7 @@ const (
 	mtrCatalogueEnv = "PILOTLIGHT_MTR_CATALOGUE"
 )
 
-// mtrExploreCandidates is the wide list the catalogue in docs/mtr-catalogue.md was made from.
+// mtrExploreCandidates is the wide list the lists in replicate_mtr_lists_test.go came from.
 func mtrExploreCandidates() []string {
 	return []string{"main.type_*", "main.ctype_*", "main.trigger*", "main.sp*", "main.partition*",
 		"gcol.*", "json.*", "main.json*", "main.view", "main.alter_table", "main.func_time", "main.create",

@@ -54,8 +54,18 @@ func newMTRPair(t *testing.T, bin string) *mtrPair {
 		standby: testenv.NewMariaDB(t, testenv.WithArgs(mtrServerArgs()...))}
 	p.pdb = statusOpen(t, p.primary.DSN(""), nil)
 	p.sdb = statusOpen(t, p.standby.DSN(""), nil)
+	// The applier's own account on the standby, as docs/replicate.md asks: the files'
+	// account statements change root's (SET PASSWORD FOR CURRENT_USER() in main.grant).
+	ctx := t.Context()
+	for _, q := range []string{"CREATE USER pilotlight@'%' IDENTIFIED BY 'mtr-applier'",
+		"GRANT ALL ON *.* TO pilotlight@'%' WITH GRANT OPTION"} {
+		if _, err := p.sdb.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	standby := fmt.Sprintf("mysql://pilotlight:mtr-applier@%s:%d/", p.standby.Host, p.standby.Port)
 	p.repl = plStartBin(t, bin, []string{"XDG_STATE_HOME=" + t.TempDir()},
-		"replicate", "--source", p.primary.URL(), "--standby", p.standby.URL(), "--from-start")
+		"replicate", "--source", p.primary.URL(), "--standby", standby, "--from-start")
 	p.repl.waitLog(t, "replicating")
 	return p
 }

@@ -27,14 +27,14 @@ import (
 // a few minutes would hold a dozen files; in batches it holds a hundred and more, and
 // a batch still names the files a problem came from. Tables left behind by one file
 // (a statement failed against these servers' settings) are real SQL for the next.
-// docs/mtr-catalogue.md has the one-file-per-pair exploration
-// (TestReplicateMTRExplore) behind the lists in replicate_mtr_lists_test.go.
+// The one-file-per-pair exploration (TestReplicateMTRExplore) is behind the lists in
+// replicate_mtr_lists_test.go; docs/replicate.md says what the files found.
 // PILOTLIGHT_MTR_BIN runs another build of pilotlight as replicate.
 func TestReplicateMariaDBTestSuites(t *testing.T) {
 	m := testenv.NewMTR(t)
 	batches := mtrBatches(t, m)
 	p := newMTRPair(t, mtrReplicateBin(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	if _, err := p.pdb.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS test"); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestReplicateMariaDBTestSuites(t *testing.T) {
 	}
 }
 
-// mtrBatches expands the selection, drops the refused, pending and slow files (logging
+// mtrBatches expands the selection, drops the refused, unreplicable and slow files (logging
 // them with their reasons) and cuts the rest into batches.
 func mtrBatches(t *testing.T, m *testenv.MTR) [][]string {
 	t.Helper()
@@ -100,12 +100,18 @@ func mtrBatches(t *testing.T, m *testenv.MTR) [][]string {
 		t.Fatal(err)
 	}
 	excluded := map[string]string{}
-	for _, list := range []map[string]string{mtrRefused(), mtrPending(), mtrSlow()} {
-		for name, why := range list {
-			if _, ok := m.File(name); !ok {
-				t.Errorf("%s is listed (%s) but is not in %s: update the list", name, why, m.Dir)
-			}
-			excluded[name] = why
+	for name, r := range mtrRefused() {
+		excluded[name] = "refused: " + r.why
+	}
+	for name, why := range mtrUnreplicable() {
+		excluded[name] = "unreplicable: " + why
+	}
+	for name, why := range mtrSlow() {
+		excluded[name] = "slow: " + why
+	}
+	for name, why := range excluded {
+		if _, ok := m.File(name); !ok {
+			t.Errorf("%s is listed (%s) but is not in %s: update the list", name, why, m.Dir)
 		}
 	}
 	var run []string
@@ -124,4 +130,44 @@ func mtrBatches(t *testing.T, m *testenv.MTR) [][]string {
 		batches = append(batches, chunk)
 	}
 	return batches
+}
+
+// TestReplicateRefusesMariaDBTests (issue 8): the MariaDB test files whose SQL
+// pilotlight rightly refuses (mtrRefused) make replicate stop, exit 1, with one line
+// that names the problem, never apply something else or stall. One fresh pair each, so
+// that the stop is the file's, and one file per refusal (the first by name), which
+// keeps the test to a minute or two.
+func TestReplicateRefusesMariaDBTests(t *testing.T) {
+	m := testenv.NewMTR(t)
+	bin := mtrReplicateBin(t)
+	refused := mtrRefused()
+	tried := map[string]bool{} // one file per refusal: the first in order
+	for _, name := range slices.Sorted(maps.Keys(refused)) {
+		want := refused[name].want
+		if tried[want] {
+			continue
+		}
+		tried[want] = true
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, ok := m.File(name); !ok {
+				t.Fatalf("%s is listed but is not in %s: update mtrRefused", name, m.Dir)
+			}
+			p := newMTRPair(t, bin)
+			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+			defer cancel()
+			if _, err := m.Run(ctx, p.primary.MySQLServer, testenv.MTROptions{TestcaseTimeout: 5 * time.Minute}, name); err != nil {
+				t.Fatal(err)
+			}
+			cu, err := p.waitCaughtUp(ctx, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cu.exited || cu.code != 1 || !strings.Contains(cu.errLine, want) {
+				t.Fatalf("replicate %s; want it stopped (exit 1) with a line containing %q\nreplicate's last lines:\n%s",
+					cu, want, p.repl.stderrTail(15))
+			}
+			t.Logf("stopped as it should: %s", cu.errLine)
+		})
+	}
 }
