@@ -69,27 +69,14 @@ func TestAccountStatementsRefused(t *testing.T) {
 	// An applier without account privileges, as on a managed standby.
 	pfExec(t, ctx, env.sroot, "CREATE USER limited@'%' IDENTIFIED BY 'lim'",
 		"GRANT ALL ON app.* TO limited@'%'", "GRANT ALL ON pilotlight.* TO limited@'%'")
-	cfg, err := mysql.ParseDSN(standbyDSN(t, env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Passwd = "limited", "lim"
-	env.sdb = apApplierDB(t, cfg.FormatDSN())
-	env.store.db = env.sdb
+	applyAs(t, env, "limited", "lim")
 	accountHistory(t, env)
 
-	err = env.apply(t, ctx, apConfig)
+	err := env.apply(t, ctx, apConfig)
 	if !errors.Is(err, ErrAccountRefused) {
 		t.Fatalf("apply: %v, want ErrAccountRefused", err)
 	}
-	for _, want := range []string{"CREATE USER", "GRANT CREATE USER ON *.* TO 'limited'@'%'", "--skip-account-statements", "0-"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-	if strings.Contains(err.Error(), accountSecret) {
-		t.Errorf("the error shows the password: %q", err)
-	}
+	wantAccountError(t, err, "CREATE USER", "GRANT CREATE USER ON *.* TO 'limited'@'%'", "--skip-account-statements", "0-")
 	if classify(err) != fatalError {
 		t.Errorf("a refused account statement is not fatal")
 	}
@@ -118,6 +105,33 @@ func TestAccountStatementsRefused(t *testing.T) {
 	if got := env.checkpoint(t, ctx); got.String() != env.last(t, ctx) {
 		t.Errorf("checkpoint %s, want the primary's %s: skipped transactions still move it", got, env.last(t, ctx))
 	}
+}
+
+// wantAccountError checks that an account statement's error names each of want
+// and never the password.
+func wantAccountError(t *testing.T, err error, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), accountSecret) {
+		t.Errorf("the error shows the password: %q", err)
+	}
+}
+
+// applyAs makes env apply as user on the standby; it returns that DSN.
+func applyAs(t *testing.T, env *pairEnv, user, password string) string {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(standbyDSN(t, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = user, password
+	env.sdb = apApplierDB(t, cfg.FormatDSN())
+	env.store.db = env.sdb
+	return cfg.FormatDSN()
 }
 
 func standbyDSN(t *testing.T, env *pairEnv) string {
@@ -162,33 +176,20 @@ func TestAccountStatementsOwnAccount(t *testing.T) {
 	pfExec(t, ctx, env.sroot, create, "GRANT ALL ON *.* TO pl@'%' WITH GRANT OPTION")
 	c := env.session(t, ctx)
 	env.exec(t, ctx, c, "SET sql_log_bin = 0", create, "SET sql_log_bin = 1") // the primary's own, before the stream
-	cfg, err := mysql.ParseDSN(standbyDSN(t, env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Passwd = "pl", "plpw"
-	env.sdb = apApplierDB(t, cfg.FormatDSN())
-	env.store.db = env.sdb
+	dsn := applyAs(t, env, "pl", "plpw")
 	env.exec(t, ctx, c, "CREATE DATABASE app", "CREATE TABLE app.t (id INT PRIMARY KEY)", "INSERT INTO app.t VALUES (1)")
 	before := env.last(t, ctx)
 	env.exec(t, ctx, c, "ALTER USER pl@'%' IDENTIFIED BY '"+accountSecret+"'", "INSERT INTO app.t VALUES (2)")
 
-	err = env.apply(t, ctx, apConfig)
+	err := env.apply(t, ctx, apConfig)
 	if !errors.Is(err, ErrOwnAccount) {
 		t.Fatalf("apply: %v, want ErrOwnAccount", err)
 	}
-	for _, want := range []string{"ALTER USER", "'pl'@'%'", "--skip-account-statements", "an account of its own"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-	if strings.Contains(err.Error(), accountSecret) {
-		t.Errorf("the error shows the password: %q", err)
-	}
+	wantAccountError(t, err, "ALTER USER", "'pl'@'%'", "--skip-account-statements", "an account of its own")
 	if got := env.checkpoint(t, ctx); got.String() != before {
 		t.Errorf("checkpoint %s, want %s: everything before the statement commits", got, before)
 	}
-	fresh := apApplierDB(t, cfg.FormatDSN()) // a new connection with the old password still works
+	fresh := apApplierDB(t, dsn) // a new connection with the old password still works
 	if err := fresh.PingContext(ctx); err != nil {
 		t.Fatalf("the applier's account changed on the standby: %v", err)
 	}

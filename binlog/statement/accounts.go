@@ -90,18 +90,5 @@ func isAccountKeyword(w string) bool {
 // skipToListComma moves past the rest of one list item (its IDENTIFIED BY,
 // WITH or REQUIRE clauses) and the comma after it; false at the end.
 func skipToListComma(z *sqltok.Tokenizer) bool {
-	depth := 0
-	for {
-		t := z.Next()
-		switch {
-		case t.Kind == sqltok.EOF:
-			return false
-		case z.PunctIs(t, '('):
-			depth++
-		case z.PunctIs(t, ')'):
-			depth--
-		case depth == 0 && z.PunctIs(t, ','):
-			return true
-		}
-	}
+	return skipToTopLevel(z, func(t sqltok.Token) bool { return z.PunctIs(t, ',') })
 }

@@ -254,6 +254,12 @@ func dmlTarget(z *sqltok.Tokenizer, verb string) (schema, name string) {
 // skipToTopLevelWord consumes tokens up to and including the bare word w outside
 // parentheses; false when the text ends first.
 func skipToTopLevelWord(z *sqltok.Tokenizer, w string) bool {
+	return skipToTopLevel(z, func(t sqltok.Token) bool { return z.WordIs(t, w) })
+}
+
+// skipToTopLevel moves past the first token outside parentheses that match
+// accepts; false when the statement ends first.
+func skipToTopLevel(z *sqltok.Tokenizer, match func(sqltok.Token) bool) bool {
 	depth := 0
 	for {
 		t := z.Next()
@@ -264,7 +270,7 @@ func skipToTopLevelWord(z *sqltok.Tokenizer, w string) bool {
 			depth++
 		case z.PunctIs(t, ')'):
 			depth--
-		case depth == 0 && z.WordIs(t, w):
+		case depth == 0 && match(t):
 			return true
 		}
 	}
