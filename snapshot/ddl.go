@@ -129,13 +129,16 @@ type dbObject struct {
 	kind, name string
 }
 
-// listObjects lists database s's views (that keep(s, view) accepts), routines,
-// events, and the triggers of the tables in tables.
+// listObjects lists database s's routines, views (that keep(s, view) accepts),
+// the triggers of the tables in tables and events, in the order a load must
+// create them.
 func listObjects(ctx context.Context, db *sql.DB, s string, keep Filter, tables map[string]bool) ([]dbObject, error) {
 	var out []dbObject
 	queries := []struct{ kind, q string }{
-		{"VIEW", "SELECT TABLE_NAME, '' FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME"},
+		// Routines before views: a view that calls a function cannot be created
+		// before it (a routine's body is not checked when it is created).
 		{"ROUTINE", "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY ROUTINE_TYPE, ROUTINE_NAME"},
+		{"VIEW", "SELECT TABLE_NAME, '' FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME"},
 		{"TRIGGER", "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER, TRIGGER_NAME"},
 		{"EVENT", "SELECT EVENT_NAME, '' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY EVENT_NAME"},
 	}

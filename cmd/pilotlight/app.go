@@ -142,7 +142,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 75 another run holds the lock
 	pf.String("log-level", "", "log level: debug, info, warn, error (config log.level, default info)")
 	pf.String("log-format", "", "log format: text or json (config log.format, default text)")
 	root.AddCommand(a.versionCmd(), a.configCmd(), a.sinkCmd(), a.statusCmd(), a.replicateCmd(), a.checkpointCmd(),
-		a.snapshotCmd())
+		a.snapshotCmd(), a.restoreCmd())
 	return root
 }
 
