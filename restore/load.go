@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pilotlight-dr/pilotlight/binlog/statement"
 	"github.com/pilotlight-dr/pilotlight/sinks"
 	"github.com/pilotlight-dr/pilotlight/snapshot"
 )
@@ -173,13 +175,29 @@ func runFile(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB
 	}
 	defer conn.Close()
 	return runScript(rc, func(stmt []byte) error {
-		_, err := conn.ExecContext(ctx, string(stmt))
+		_, err := conn.ExecContext(ctx, eventAs(string(stmt), opt.Events))
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && slices.Contains(tolerate, me.Number) {
 			return nil
 		}
 		return err
 	})
+}
+
+// eventAs is a CREATE EVENT statement as mode wants it created; anything else
+// as it is. Events are created with their status, never enabled first: a
+// scheduler running on the target would start them at once.
+func eventAs(stmt string, mode EventMode) string {
+	if !strings.HasPrefix(stmt, "CREATE") || statement.Classify(stmt).Kind != statement.Event {
+		return stmt
+	}
+	switch mode {
+	case EventsHeld:
+		stmt, _, _ = statement.HoldEvent(stmt, "SLAVE")
+	case EventsDisabled:
+		stmt, _, _ = statement.DisableEvent(stmt)
+	}
+	return stmt
 }
 
 // isInsert: the statement is an INSERT (the rows of a chunk).

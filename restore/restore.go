@@ -42,9 +42,8 @@ type Options struct {
 	ReplaceDatabases bool
 	// Verify compares every restored table with the manifest at the end.
 	Verify bool
-	// DisableEvents disables the restored events once loaded (a plain copy,
-	// which must not run the primary's scheduled jobs).
-	DisableEvents bool
+	// Events says how the snapshot's events are created.
+	Events EventMode
 	// Key decrypts an encrypted snapshot.
 	Key *seal.Key
 	// AfterLoad runs once every row and object is in, before the verification
@@ -57,6 +56,21 @@ type Options struct {
 	// from the loading goroutines at once.
 	Progress func(rows, bytes int64)
 }
+
+// EventMode is how a restore creates the snapshot's events, which the
+// snapshot holds as the primary has them.
+type EventMode int
+
+const (
+	// EventsDisabled creates every event DISABLE: a copy must not run the
+	// primary's scheduled jobs (the default).
+	EventsDisabled EventMode = iota
+	// EventsHeld creates the events enabled on the primary DISABLE ON SLAVE, as
+	// on every pilotlight standby: promotion enables them.
+	EventsHeld
+	// EventsAsIs creates them as the primary has them.
+	EventsAsIs
+)
 
 // Report is what a restore did.
 type Report struct {
@@ -107,11 +121,6 @@ func Run(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, op
 	if !rep.AlreadyDone {
 		if err := load(ctx, s, m, db, p, opt, &rep); err != nil {
 			return rep, err
-		}
-		if opt.DisableEvents {
-			if err := disableEvents(ctx, db, p, opt.Logger); err != nil {
-				return rep, err
-			}
 		}
 		if opt.AfterLoad != nil {
 			if err := opt.AfterLoad(ctx, db); err != nil {

@@ -24,11 +24,22 @@ const (
 // clause the statement had; ok is false when the statement is not CREATE or ALTER
 // EVENT.
 func HoldEvent(sql, replicaWord string) (held string, status EventStatus, ok bool) {
+	return withEventStatus(sql, "DISABLE ON "+replicaWord)
+}
+
+// DisableEvent rewrites CREATE or ALTER EVENT so that an event it enables is
+// created (or left) DISABLE instead: a restored copy that must not run the
+// primary's scheduled jobs. Like HoldEvent otherwise.
+func DisableEvent(sql string) (disabled string, status EventStatus, ok bool) {
+	return withEventStatus(sql, "DISABLE")
+}
+
+// withEventStatus puts hold where CREATE or ALTER EVENT enables the event.
+func withEventStatus(sql, hold string) (string, EventStatus, bool) {
 	c, ok := readEventClauses(sql)
 	if !ok {
 		return sql, EventStatusNone, false
 	}
-	hold := "DISABLE ON " + replicaWord
 	switch {
 	case c.status == EventEnable:
 		return sql[:c.start] + hold + sql[c.end:], c.status, true

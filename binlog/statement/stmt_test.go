@@ -148,6 +148,18 @@ func TestHoldEvent(t *testing.T) {
 	}
 }
 
+func TestDisableEvent(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE EVENT e1 ON SCHEDULE EVERY 1 HOUR DO SELECT 1":        "CREATE EVENT e1 ON SCHEDULE EVERY 1 HOUR DISABLE DO SELECT 1",
+		"CREATE EVENT e3 ON SCHEDULE EVERY 1 DAY ENABLE DO SELECT 1":  "CREATE EVENT e3 ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1",
+		"CREATE EVENT e2 ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 2": "CREATE EVENT e2 ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 2",
+	} {
+		if got, _, ok := DisableEvent(in); !ok || got != want {
+			t.Errorf("DisableEvent(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
 func TestAsInvoker(t *testing.T) {
 	inv := QuoteAccount("root", "127.0.0.1")
 	for _, c := range []struct{ in, want string }{

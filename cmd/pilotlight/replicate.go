@@ -17,6 +17,8 @@ import (
 type replicateOpts struct {
 	fromStart bool
 	startGTID string
+	// seedFrom and seedSnapshot: first run, restore this snapshot first.
+	seedFrom, seedSnapshot string
 	// filter is replication.include/exclude (flags win), checked.
 	filter tableFilter
 	// serverID and listen are replication.server_id and listen (flags win).
@@ -117,6 +119,8 @@ schema the standby lacks, a lost lease or a newer replicate's fence).`,
 	fs := c.Flags()
 	fs.BoolVar(&o.fromStart, "from-start", false, "first run: replicate everything in the primary's binlogs")
 	fs.StringVar(&o.startGTID, "start-gtid", "", "first run: the standby already holds this GTID set (MariaDB 0-1-100, MySQL uuid:1-100)")
+	fs.StringVar(&o.seedFrom, "seed-from", "", "first run: restore a snapshot from this sink URL into the empty standby, then replicate from its GTID set (ignored once a checkpoint exists)")
+	fs.StringVar(&o.seedSnapshot, "snapshot", "latest", "with --seed-from: the snapshot id, a unique prefix of one, or latest")
 	return c
 }
 
@@ -129,8 +133,8 @@ func checkReplicateArgs(r config.Replication, o replicateOpts) (tableFilter, err
 	if r.Standby == "" {
 		return tableFilter{}, usagef("replication.standby is not set; give --standby mysql://user:password@standby:3306/ or set it in the config")
 	}
-	if o.fromStart && o.startGTID != "" {
-		return tableFilter{}, usagef("--from-start and --start-gtid exclude each other: give one (or neither, to resume from the checkpoint)")
+	if n := countTrue(o.fromStart, o.startGTID != "", o.seedFrom != ""); n > 1 {
+		return tableFilter{}, usagef("--from-start, --start-gtid and --seed-from exclude each other: give one (or none, to resume from the checkpoint)")
 	}
 	f, err := newTableFilter(r.Include, r.Exclude)
 	if err != nil {
@@ -208,4 +212,14 @@ func parseStart(flavor mysqlx.Flavor, s string) (mysqlx.GTIDSet, error) {
 		return mysqlx.GTIDSet{}, usagef("--start-gtid %q is not a %s GTID set: %v", s, flavor, err)
 	}
 	return g, nil
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

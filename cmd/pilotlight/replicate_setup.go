@@ -184,13 +184,19 @@ func (a *app) prepareCheckpoint(ctx context.Context, s *replicateSides, store *b
 	}
 	start := cp.GTIDs
 	switch {
+	case ok && o.seedFrom != "":
+		a.log.Info("the standby has a checkpoint for this stream: --seed-from is ignored, replication resumes from it",
+			slog.String("stream", stream), slog.String("checkpoint", orEmpty(cp.GTIDs.String())))
 	case ok && (o.fromStart || o.startGTID != ""):
 		return none, fmt.Errorf("stream %s already has a checkpoint on the standby (%s); it says where to resume: "+
 			"start again without --from-start and --start-gtid (or change it first with `pilotlight checkpoint set`)",
 			stream, orEmpty(cp.GTIDs.String()))
+	case !ok && o.seedFrom != "":
+		return a.seedStandby(ctx, s, store, o, token) // Init writes our token: nothing to claim
 	case !ok && !o.fromStart && o.startGTID == "":
 		return none, fmt.Errorf("the standby has no checkpoint for stream %s, so there is no position to resume from; "+
-			"choose where to start: --from-start (the primary still has every binlog since it was created) or "+
+			"choose where to start: --from-start (the primary still has every binlog since it was created), "+
+			"--seed-from URL (restore a snapshot into the empty standby first) or "+
 			"--start-gtid SET (the standby already holds every transaction up to SET)", stream)
 	case !ok:
 		if o.startGTID != "" {

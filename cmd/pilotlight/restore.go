@@ -153,7 +153,7 @@ func (a *app) restore(ctx context.Context, f restoreFlags) error {
 	})
 	opt := restore.Options{Threads: f.threads, Keep: keep, ReplaceDatabases: f.replace, Verify: f.verify, Key: key,
 		Logger: a.log, Progress: func(r, _ int64) { rows.Add(r); chunks.Add(1) },
-		DisableEvents: f.gtid == "none" && !f.enableEvents, AfterLoad: a.restoreAfterLoad(f, m, keep)}
+		Events: restoreEvents(f), AfterLoad: a.restoreAfterLoad(f, m, keep)}
 	r, err := restore.Run(ctx, s, m, db, opt)
 	rep.Stop()
 	if err != nil {
@@ -163,8 +163,19 @@ func (a *app) restore(ctx context.Context, f restoreFlags) error {
 	return nil
 }
 
-// restoreAfterLoad is what --gtid and --enable-events do once every row and
-// object is in.
+// restoreEvents is how --gtid and --enable-events want the events created.
+func restoreEvents(f restoreFlags) restore.EventMode {
+	switch {
+	case f.gtid == "checkpoint":
+		return restore.EventsHeld
+	case f.enableEvents:
+		return restore.EventsAsIs
+	}
+	return restore.EventsDisabled
+}
+
+// restoreAfterLoad is what --gtid checkpoint does once every row and object is
+// in: hold the triggers, set the checkpoint.
 func (a *app) restoreAfterLoad(f restoreFlags, m *snapshot.Manifest, keep func(string, string) bool) func(context.Context, *sql.DB) error {
 	return func(ctx context.Context, db *sql.DB) error {
 		flavor := mysqlx.Flavor(m.Source.Flavor)
