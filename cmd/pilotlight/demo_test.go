@@ -23,7 +23,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
-	for _, want := range []string{"pilotlight status", "replicate exited with status 0", "both sides hold the same data"} {
+	for _, want := range []string{"pilotlight status", "replicate exited with status 0", "both sides hold the same data", "--seed-from"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

@@ -4,7 +4,7 @@
 # the writer, lets the standby catch up, stops replicate (SIGTERM: exit 0), shows the final
 # status and compares CHECKSUM TABLE on both sides, and removes everything it started.
 # Embedded defaults: a local MariaDB pair on free loopback ports in a temp dir, a file:// sink
-# for the initial copy, no Redis (the lease is a local file lock).
+# for the snapshot the standby is seeded from, no Redis (the lease is a local file lock).
 #   make demo                    (until Ctrl-C)
 #   DEMO_SECONDS=20 make demo    (stops by itself after 20 s; exit 0 only if both sides match)
 # shellcheck disable=SC2317 # cleanup and on_signal run from traps
@@ -17,7 +17,7 @@ STATUS_EVERY="${STATUS_EVERY:-5}"    # seconds between status reports
 STREAM=shop
 
 export PATH="$PATH:/usr/sbin:/usr/local/sbin"
-for tool in mariadbd mariadb-install-db mariadb mariadb-dump zstd "$PL"; do
+for tool in mariadbd mariadb-install-db mariadb "$PL"; do
   command -v "$tool" >/dev/null || { echo "demo: $tool is missing: run make deps and make build (make demo does both)" >&2; exit 1; }
 done
 
@@ -64,8 +64,9 @@ cat <<EOF
 ${B}pilotlight demo${N}: a MariaDB primary, a standby, and pilotlight keeping the standby in step.
   1. start two throwaway MariaDB servers on free loopback ports (data in $work)
   2. create a small shop database on the primary (customers, products, orders, order_items)
-  3. copy it to the standby through a file:// sink, remembering its GTID position
-  4. run ${B}pilotlight replicate${N} from that position while a writer places orders
+  3. take a ${B}pilotlight snapshot${N} of it to a file:// sink
+  4. run ${B}pilotlight replicate --seed-from${N} while a writer places orders: it restores the
+     snapshot into the empty standby, then replicates from the snapshot's GTID position
   5. print ${B}pilotlight status${N} and the /metrics lag every ${STATUS_EVERY} s, $( [ "$DEMO_SECONDS" -gt 0 ] && echo "for ${DEMO_SECONDS} s" || echo "until you press Ctrl-C")
   6. stop cleanly: writer, catch-up, replicate (SIGTERM), final status, CHECKSUM TABLE on both sides
 EOF
@@ -87,24 +88,17 @@ mdb_sql primary -t --column-names -e "SELECT 'customers' AS \`table\`, COUNT(*) 
 mdb_sql primary -t --column-names -e "SELECT o.id, c.name AS customer, o.status, o.total, o.created_at, o.note
   FROM shop.orders o JOIN shop.customers c ON c.id = o.customer_id WHERE o.note IS NOT NULL ORDER BY o.id LIMIT 3"
 
-say "3. copying it to the standby: mariadb-dump -> zstd -> pilotlight sink cp (file:// sink) -> standby"
+say "3. a snapshot of the primary to a file:// sink (it records the exact GTID position)"
 mkdir -p "$work/backups"
 sink="file://$work/backups"
-show "mariadb-dump -h127.0.0.1 -P${MDB_PORT[primary]} -uroot --single-transaction --gtid --master-data=2 --routines --databases shop | zstd -q | $PL sink cp - $sink/shop.sql.zst"
-mariadb-dump --no-defaults --protocol=tcp -h127.0.0.1 -P"${MDB_PORT[primary]}" -uroot --single-transaction \
-  --gtid --master-data=2 --routines --databases shop | zstd -q | "$PL" sink cp -q - "$sink/shop.sql.zst"
-show "$PL sink ls --long $sink/"
-"$PL" sink ls --long "$sink/"
-show "$PL sink cp $sink/shop.sql.zst - | zstd -dq | $mysql_s"
-"$PL" sink cp -q "$sink/shop.sql.zst" - | zstd -dq >"$work/shop.sql"
-mdb_sql standby <"$work/shop.sql"
-start_gtid="$(sed -n "s/^-- SET GLOBAL gtid_slave_pos='\(.*\)';$/\1/p" "$work/shop.sql")"
-[ -n "$start_gtid" ] || { echo "demo: the dump names no GTID position" >&2; exit 1; }
-echo "the dump holds the primary up to GTID ${B}$start_gtid${N} (from its line: -- SET GLOBAL gtid_slave_pos='$start_gtid')"
+show "$PL snapshot --source $src --to $sink"
+"$PL" snapshot --source "$src" --to "$sink" --log-level warn
+show "$PL snapshot ls $sink"
+"$PL" snapshot ls "$sink"
 
-say "4. starting the writer and pilotlight replicate"
+say "4. starting the writer and pilotlight replicate --seed-from (restore the snapshot, then replicate)"
 metrics_port="$(mdb_free_port)"
-repl=(replicate --source "$src" --standby "$dst" --stream "$STREAM" --start-gtid "$start_gtid"
+repl=(replicate --source "$src" --standby "$dst" --stream "$STREAM" --seed-from "$sink"
   --rpo 1s --listen "127.0.0.1:$metrics_port")
 if "$PL" replicate --help 2>&1 | grep -q -- '--heartbeat'; then repl+=(--heartbeat 500ms); fi
 # The writer: one client session placing an order (1-3 items, stock and JSON updated) every
