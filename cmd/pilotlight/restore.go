@@ -71,6 +71,7 @@ GTIDs, triggers and events) and changes nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.restore(cmd.Context(), f) },
 	}
+	storageFlags(c.Flags())
 	fs := c.Flags()
 	fs.StringVar(&f.from, "from", "", "sink URL the snapshot is on (file://, s3://, gs://, azblob://)")
 	fs.StringVar(&f.id, "snapshot", snapshot.Latest, "snapshot id, a unique prefix of one, or latest (the newest with a good manifest)")
