@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/pilotlight-dr/pilotlight/binlog"
 	"github.com/pilotlight-dr/pilotlight/internal/mysqlx"
 )
 
@@ -98,31 +99,19 @@ func establish(ctx context.Context, db *sql.DB, srv mysqlx.Server, o *Options, n
 // want when given (an error if it is missing), else the only one ("" when
 // there is none; an error naming them when there are several).
 func checkpointStream(ctx context.Context, db *sql.DB, want string) (string, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'pilotlight' AND TABLE_NAME = 'checkpoint'").Scan(&n); err != nil {
-		return "", fmt.Errorf("look for a pilotlight checkpoint: %w", err)
+	exists, err := binlog.HasCheckpointTable(ctx, db)
+	if err != nil {
+		return "", err
 	}
-	if n == 0 {
+	if !exists {
 		if want != "" {
 			return "", fmt.Errorf("%w: --stream %s: this server has no pilotlight checkpoint table", ErrInconsistent, want)
 		}
 		return "", nil
 	}
-	rows, err := db.QueryContext(ctx, "SELECT stream_id FROM pilotlight.checkpoint ORDER BY stream_id")
+	streams, err := binlog.CheckpointStreams(ctx, db)
 	if err != nil {
-		return "", fmt.Errorf("read the pilotlight checkpoints (grant SELECT on pilotlight.* to the snapshot user): %w", err)
-	}
-	defer rows.Close()
-	var streams []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return "", fmt.Errorf("read the pilotlight checkpoints: %w", err)
-		}
-		streams = append(streams, s)
-	}
-	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("read the pilotlight checkpoints: %w", err)
+		return "", fmt.Errorf("%w (grant SELECT on %s.* to the snapshot user)", err, binlog.CheckpointSchema)
 	}
 	switch {
 	case want != "":
@@ -191,13 +180,11 @@ var errNotYet = errors.New("not a usable point yet")
 
 // readCheckpoint reads stream's checkpoint inside the session's snapshot.
 func readCheckpoint(ctx context.Context, c *sql.Conn, stream string) (position, error) {
-	var gtids string
-	var pending sql.NullString
-	q := "SELECT gtid_set, pending_ddl FROM pilotlight.checkpoint WHERE stream_id = " + string(appendQuoted(nil, []byte(stream)))
-	if err := c.QueryRowContext(ctx, q).Scan(&gtids, &pending); err != nil {
-		return position{}, fmt.Errorf("read the checkpoint of stream %s inside the snapshot: %w", stream, err)
+	gtids, pending, err := binlog.ReadCheckpointGTIDs(ctx, c, stream)
+	if err != nil {
+		return position{}, fmt.Errorf("snapshot session: %w", err)
 	}
-	if pending.Valid && pending.String != "" {
+	if pending != "" {
 		return position{}, errNotYet // the DDL ran but its checkpoint is not written yet
 	}
 	return position{method: MethodStandbyCheckpoint, gtidSet: gtids, stream: stream}, nil

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/pilotlight-dr/pilotlight/binlog"
 )
 
 // checkpointHeld opens the worker snapshots while a shared lock on the
@@ -33,10 +35,9 @@ func checkpointHeldOnce(ctx context.Context, db *sql.DB, n int, read func(contex
 	if _, err := lock.ExecContext(ctx, "START TRANSACTION"); err != nil {
 		return nil, position{}, fmt.Errorf("lock the checkpoint of stream %s: %w", stream, err)
 	}
-	var held string
-	q := "SELECT gtid_set FROM pilotlight.checkpoint WHERE stream_id = " + string(appendQuoted(nil, []byte(stream))) + " LOCK IN SHARE MODE"
-	if err := lock.QueryRowContext(ctx, q).Scan(&held); err != nil {
-		return nil, position{}, fmt.Errorf("lock the checkpoint of stream %s: %w", stream, err)
+	held, err := binlog.LockCheckpointShared(ctx, lock, stream)
+	if err != nil {
+		return nil, position{}, err
 	}
 	conns, err := openSessions(ctx, db, n)
 	if err != nil {

@@ -132,9 +132,12 @@ func ManifestKey(id string) string { return Dir(id) + ManifestName }
 
 // Files lists every object of the snapshot except the manifest, in the order
 // a load must apply them.
-func (m *Manifest) Files() []File {
+func (m *Manifest) Files() []File { return schemaFiles(m.Schemas) }
+
+// schemaFiles lists the objects of schemas in load order.
+func schemaFiles(schemas []Schema) []File {
 	var out []File
-	for _, s := range m.Schemas {
+	for _, s := range schemas {
 		out = append(out, s.Create)
 		for _, t := range s.Tables {
 			out = append(out, t.Create)

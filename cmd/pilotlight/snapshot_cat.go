@@ -3,10 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"path"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -66,67 +65,21 @@ cannot be used is named on stderr, with the reason).`,
 				return err
 			}
 			defer s.Close()
-			files, err := selectFiles(m, tables)
+			sel, err := m.Select(tables, nil)
+			var unmatched *snapshot.UnmatchedPatternError
+			if errors.As(err, &unmatched) {
+				return usagef("--table %v", unmatched)
+			}
 			if err != nil {
 				return err
 			}
-			return a.catFiles(cmd.Context(), s, m, files, key)
+			return a.catFiles(cmd.Context(), s, m, sel.Files(), key)
 		},
 	}
 	storageFlags(c.Flags())
 	c.Flags().StringVar(&keyFile, "encrypt-key-file", "", "key of an encrypted snapshot: 32 raw bytes, 64 hex characters or base64 (default: the config's snapshot.encrypt_key_file)")
 	c.Flags().StringArrayVar(&tables, "table", nil, "only tables matching this db.table shell pattern (repeatable)")
 	return c
-}
-
-// selectFiles lists the objects to stream, in load order: everything, or
-// for table patterns the matching tables with their CREATE DATABASE.
-func selectFiles(m *snapshot.Manifest, patterns []string) ([]snapshot.File, error) {
-	if len(patterns) == 0 {
-		return m.Files(), nil
-	}
-	used := make([]bool, len(patterns))
-	var out []snapshot.File
-	var all []string
-	for _, s := range m.Schemas {
-		var picked []snapshot.File
-		for _, t := range s.Tables {
-			name := s.Name + "." + t.Name
-			all = append(all, name)
-			hit := false
-			for i, p := range patterns {
-				if ok, _ := path.Match(p, name); ok { // checked by CheckTablePattern
-					used[i], hit = true, true
-				}
-			}
-			if !hit {
-				continue
-			}
-			picked = append(picked, t.Create)
-			for _, c := range t.Chunks {
-				picked = append(picked, c.File)
-			}
-		}
-		if len(picked) > 0 {
-			out = append(append(out, s.Create), picked...)
-		}
-	}
-	for i, ok := range used {
-		if !ok {
-			return nil, usagef("--table %q matches no table of snapshot %s; it has %s", patterns[i], m.ID, listNames(all, 8))
-		}
-	}
-	return out, nil
-}
-
-func listNames(names []string, n int) string {
-	if len(names) == 0 {
-		return "no tables"
-	}
-	if len(names) <= n {
-		return strings.Join(names, ", ")
-	}
-	return strings.Join(names[:n], ", ") + fmt.Sprintf(" and %d more", len(names)-n)
 }
 
 // catFiles streams files as one script. Each object ends with a newline
