@@ -24,10 +24,10 @@ func load(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, p
 		if err := runFile(ctx, s, m, db, ps.create, opt); err != nil {
 			return fmt.Errorf("create database %s: %w", ps.name, err)
 		}
-		for _, t := range ps.tables {
-			if err := runFile(ctx, s, m, db, t.t.Create, opt); err != nil && !alreadyThere(err) {
-				return fmt.Errorf("create table %s.%s: %w", ps.name, t.t.Name, err)
-			}
+	}
+	for _, t := range p.tables {
+		if err := runFile(ctx, s, m, db, t.t.Create, opt); err != nil && !alreadyThere(err) {
+			return fmt.Errorf("create table %s.%s: %w", t.schema, t.t.Name, err)
 		}
 	}
 	done, err := loadedChunks(ctx, db, m.ID)

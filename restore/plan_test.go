@@ -11,9 +11,8 @@ func chunkOf(key string, raw int64) snapshot.Chunk {
 	return snapshot.Chunk{File: snapshot.File{Key: key, RawBytes: raw}}
 }
 
-// TestPlan: --include/--exclude choose tables, a database's objects come only
-// with all of its tables, and chunks load largest tables first, each table's
-// in order.
+// TestPlan: --include/--exclude choose tables, objects come only with the whole
+// snapshot, and chunks load largest tables first, each table's in order.
 func TestPlan(t *testing.T) {
 	objs := &snapshot.File{Key: "shop/@objects"}
 	m := &snapshot.Manifest{Schemas: []snapshot.Schema{
@@ -25,18 +24,26 @@ func TestPlan(t *testing.T) {
 		{Name: "empty"},
 	}}
 	var keys []string
-	for _, j := range newPlan(m, nil).chunkJobs() {
+	plan := func(include, exclude []string) *plan {
+		t.Helper()
+		sel, err := m.Select(include, exclude)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newPlan(sel)
+	}
+	for _, j := range plan(nil, nil).chunkJobs() {
 		keys = append(keys, j.chunk.Key)
 	}
 	if want := []string{"b1", "b2", "n1", "s1"}; !slices.Equal(keys, want) {
 		t.Errorf("chunk order %v, want %v", keys, want)
 	}
-	if p := newPlan(m, nil); len(p.schemas) != 3 || p.schemas[0].objects == nil {
+	if p := plan(nil, nil); len(p.schemas) != 3 || p.schemas[0].objects == nil {
 		t.Errorf("a whole restore: %d databases, objects %v", len(p.schemas), p.schemas[0].objects)
 	}
-	p := newPlan(m, func(s, tb string) bool { return !(s == "shop" && tb == "small") })
-	if len(p.tables) != 2 || len(p.schemas) != 2 || p.schemas[0].objects != nil || p.schemas[1].objects == nil {
-		t.Errorf("without shop.small: %d tables, %d databases, shop objects %v, crm objects %v",
-			len(p.tables), len(p.schemas), p.schemas[0].objects, p.schemas[1].objects)
+	p := plan(nil, []string{"shop.small"})
+	if len(p.tables) != 2 || p.schemas[0].objects != nil || p.schemas[1].objects != nil {
+		t.Errorf("without shop.small: %d tables, shop objects %v, crm objects %v",
+			len(p.tables), p.schemas[0].objects, p.schemas[1].objects)
 	}
 }

@@ -34,9 +34,11 @@ var (
 type Options struct {
 	// Threads is the number of sessions loading chunks at once (default 4).
 	Threads int
-	// Keep selects tables (nil: all). A database's views, routines, triggers
-	// and events are restored only when every table of it is kept.
-	Keep func(schema, table string) bool
+	// Include and Exclude choose tables by db.table shell patterns
+	// (snapshot.Manifest.Select): none, the whole snapshot. Views, routines,
+	// triggers and events are restored only with the whole snapshot, since
+	// they may name tables left out.
+	Include, Exclude []string
 	// ReplaceDatabases drops the snapshot's databases on the target first when
 	// they exist (only when no restore of this snapshot was begun there).
 	ReplaceDatabases bool
@@ -92,7 +94,11 @@ type Report struct {
 func Run(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, opt Options) (Report, error) {
 	start := time.Now()
 	opt = opt.withDefaults()
-	p := newPlan(m, opt.Keep)
+	sel, err := m.Select(opt.Include, opt.Exclude)
+	if err != nil {
+		return Report{Snapshot: m.ID}, err
+	}
+	p := newPlan(sel)
 	rep := Report{Snapshot: m.ID, Databases: len(p.schemas), Tables: len(p.tables)}
 	if err := snapshot.CheckKey(m, opt.Key); err != nil {
 		return rep, err
@@ -129,7 +135,7 @@ func Run(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, op
 		}
 	}
 	if opt.Verify {
-		checks, err := verify(ctx, db, p)
+		checks, err := verify(ctx, db, p, opt.Threads)
 		rep.VerifyResults = checks
 		if err != nil {
 			return rep, err
@@ -157,7 +163,6 @@ func (o Options) withDefaults() Options {
 
 // plan is the part of a snapshot a restore loads.
 type plan struct {
-	m       *snapshot.Manifest
 	schemas []planSchema
 	tables  []planTable
 }
@@ -165,8 +170,7 @@ type plan struct {
 type planSchema struct {
 	name    string
 	create  snapshot.File
-	tables  []planTable
-	objects *snapshot.File // nil when there are none, or some table is left out
+	objects *snapshot.File // nil when there are none, or the selection leaves tables out
 }
 
 type planTable struct {
@@ -175,24 +179,16 @@ type planTable struct {
 	bytes  int64
 }
 
-func newPlan(m *snapshot.Manifest, keep func(schema, table string) bool) *plan {
-	p := &plan{m: m}
-	for _, s := range m.Schemas {
-		ps := planSchema{name: s.Name, create: s.Create, objects: s.Objects}
+func newPlan(sel snapshot.Selection) *plan {
+	p := &plan{}
+	for _, s := range sel.Schemas {
+		p.schemas = append(p.schemas, planSchema{name: s.Name, create: s.Create, objects: s.Objects})
 		for _, t := range s.Tables {
-			if keep != nil && !keep(s.Name, t.Name) {
-				ps.objects = nil
-				continue
-			}
 			pt := planTable{schema: s.Name, t: t}
 			for _, c := range t.Chunks {
 				pt.bytes += c.RawBytes
 			}
-			ps.tables = append(ps.tables, pt)
 			p.tables = append(p.tables, pt)
-		}
-		if len(ps.tables) > 0 || keep == nil { // a database without tables only in a whole restore
-			p.schemas = append(p.schemas, ps)
 		}
 	}
 	return p

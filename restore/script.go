@@ -74,6 +74,16 @@ func (s *scanner) line(line []byte, exec func([]byte) error) error {
 				i++
 			}
 		case s.quote != 0:
+			// Most of a chunk is quoted values: copy up to the next quote or
+			// backslash at once.
+			if k := indexQuoteEnd(line[i:], s.quote); k > 0 {
+				s.stmt = append(s.stmt, line[i:i+k]...)
+				i += k - 1
+				continue
+			} else if k < 0 {
+				s.stmt = append(s.stmt, line[i:]...)
+				return nil
+			}
 			s.stmt = append(s.stmt, c)
 			switch {
 			case c == '\\' && s.quote != '`' && i+1 < len(line):
@@ -105,10 +115,48 @@ func (s *scanner) line(line []byte, exec func([]byte) error) error {
 			s.stmt = s.stmt[:0]
 			i += len(s.delim) - 1
 		default:
-			s.stmt = append(s.stmt, c)
+			// Copy up to the next byte that may mean something (a quote, a
+			// comment, the delimiter) at once.
+			k := indexSpecial(line[i:], s.delim[0])
+			if k < 0 {
+				k = len(line) - i
+			}
+			if k == 0 {
+				k = 1
+			}
+			s.stmt = append(s.stmt, line[i:i+k]...)
+			i += k - 1
 		}
 	}
 	return nil
+}
+
+// indexQuoteEnd is the index in b of the next byte that can end or escape a
+// quoted string opened by q (q itself, or a backslash inside '...' and
+// "..."), -1 when there is none.
+func indexQuoteEnd(b []byte, q byte) int {
+	if q == '`' {
+		return bytes.IndexByte(b, q)
+	}
+	for i, c := range b {
+		if c == q || c == '\\' {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexSpecial is the index in b of the next byte outside quotes that may
+// start a quote, a comment or the delimiter (whose first byte is d), -1 when
+// there is none.
+func indexSpecial(b []byte, d byte) int {
+	for i, c := range b {
+		switch c {
+		case '\'', '"', '`', '#', '-', '/', d:
+			return i
+		}
+	}
+	return -1
 }
 
 // delimiterCommand reads a "DELIMITER x" line.

@@ -41,11 +41,9 @@ func (a *app) seedStandby(ctx context.Context, s *replicateSides, store *binlog.
 	}
 	a.log.Info("seeding the standby from a snapshot", slog.String("snapshot", m.ID), slog.String("from", o.seedFrom),
 		slog.String("gtids", orEmpty(m.GTIDSet)))
-	var keep func(string, string) bool
-	if !o.filter.all() {
-		keep = o.filter.Match
-	}
-	rep, err := restore.Run(ctx, sink, m, s.stb, restore.Options{Threads: seedThreads, Keep: keep, Verify: true, Key: key,
+	r := a.cfg.Replication
+	rep, err := restore.Run(ctx, sink, m, s.stb, restore.Options{Threads: seedThreads, Include: r.Include,
+		Exclude: r.Exclude, Verify: true, Key: key,
 		Events: restore.EventsHeld, Logger: a.log})
 	if err != nil {
 		return none, fmt.Errorf("--seed-from: restore of snapshot %s: %w; run the same command again to resume", m.ID, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"text/tabwriter"
@@ -102,9 +103,10 @@ func (a *app) restore(ctx context.Context, f restoreFlags) error {
 		return usagef("--gtid %q: want none or checkpoint", f.gtid)
 	}
 	a.secrets = append(a.secrets, redact.Secrets(f.target)...)
-	filter, err := newTableFilter(f.include, f.exclude)
-	if err != nil {
-		return err
+	for _, p := range append(append([]string(nil), f.include...), f.exclude...) {
+		if err := config.CheckTablePattern(p); err != nil {
+			return usagef("table pattern %q %v", p, err)
+		}
 	}
 	key, err := a.loadKeyFlag(f.keyFile)
 	if err != nil {
@@ -115,12 +117,16 @@ func (a *app) restore(ctx context.Context, f restoreFlags) error {
 		return err
 	}
 	defer s.Close()
-	var keep func(string, string) bool
-	if len(f.include)+len(f.exclude) > 0 {
-		keep = filter.Match
+	sel, err := m.Select(f.include, f.exclude)
+	var unmatched *snapshot.UnmatchedPatternError
+	if errors.As(err, &unmatched) {
+		return usagef("--include %v", unmatched)
+	}
+	if err != nil {
+		return err
 	}
 	if f.dryRun {
-		return a.printRestorePlan(m, keep, f)
+		return a.printRestorePlan(m, sel, f)
 	}
 	a.quietDriver()
 	db, srv, _, err := statusEndpoint(ctx, "target", f.target)
@@ -132,13 +138,10 @@ func (a *app) restore(ctx context.Context, f restoreFlags) error {
 		a.log.Warn("the target's flavor differs from the snapshot's source", "target", srv.Flavor, "source", m.Source.Flavor)
 	}
 	var rows, chunks atomic.Int64
-	var total, totalChunks int64
-	for _, sc := range m.Schemas {
+	total, totalChunks := sel.Rows(), int64(0)
+	for _, sc := range sel.Schemas {
 		for _, t := range sc.Tables {
-			if keep == nil || keep(sc.Name, t.Name) {
-				total += t.Rows
-				totalChunks += int64(len(t.Chunks))
-			}
+			totalChunks += int64(len(t.Chunks))
 		}
 	}
 	start := time.Now()
@@ -152,9 +155,9 @@ func (a *app) restore(ctx context.Context, f restoreFlags) error {
 		a.log.InfoContext(ctx, "progress", "snapshot", m.ID, "rows", n, "of_rows", total, "chunks", chunks.Load(),
 			"of_chunks", totalChunks, "rows_per_second", int64(rate))
 	})
-	opt := restore.Options{Threads: f.threads, Keep: keep, ReplaceDatabases: f.replace, Verify: f.verify, Key: key,
+	opt := restore.Options{Threads: f.threads, Include: f.include, Exclude: f.exclude, ReplaceDatabases: f.replace, Verify: f.verify, Key: key,
 		Logger: a.log, Progress: func(r, _ int64) { rows.Add(r); chunks.Add(1) },
-		Events: restoreEvents(f), AfterLoad: a.restoreAfterLoad(f, m, keep)}
+		Events: restoreEvents(f), AfterLoad: a.restoreAfterLoad(f, m)}
 	r, err := restore.Run(ctx, s, m, db, opt)
 	rep.Stop()
 	if err != nil {
@@ -177,13 +180,13 @@ func restoreEvents(f restoreFlags) restore.EventMode {
 
 // restoreAfterLoad is what --gtid checkpoint does once every row and object is
 // in: hold the triggers, set the checkpoint.
-func (a *app) restoreAfterLoad(f restoreFlags, m *snapshot.Manifest, keep func(string, string) bool) func(context.Context, *sql.DB) error {
+func (a *app) restoreAfterLoad(f restoreFlags, m *snapshot.Manifest) func(context.Context, *sql.DB) error {
 	return func(ctx context.Context, db *sql.DB) error {
 		flavor := mysqlx.Flavor(m.Source.Flavor)
 		if f.gtid != "checkpoint" {
 			return nil
 		}
-		if _, err := binlog.HoldStandby(ctx, db, flavor, keep, a.log); err != nil {
+		if _, err := binlog.HoldStandby(ctx, db, flavor, nil, a.log); err != nil { // only the restored objects exist
 			return err
 		}
 		gtids, err := mysqlx.Parse(flavor, m.GTIDSet)
@@ -214,34 +217,32 @@ func (a *app) restoreAfterLoad(f restoreFlags, m *snapshot.Manifest, keep func(s
 }
 
 // printRestorePlan is --dry-run's output.
-func (a *app) printRestorePlan(m *snapshot.Manifest, keep func(string, string) bool, f restoreFlags) error {
+func (a *app) printRestorePlan(m *snapshot.Manifest, sel snapshot.Selection, f restoreFlags) error {
 	tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "snapshot\t%s of %s (%s %s), taken %s\n", m.ID, m.Source.Host, m.Source.Flavor, m.Source.Version,
 		m.Started.Format(time.RFC3339))
 	var tables, chunks int
-	var rows, bytes int64
-	for _, sc := range m.Schemas {
+	var bytes int64
+	for _, sc := range sel.Schemas {
 		for _, t := range sc.Tables {
-			if keep != nil && !keep(sc.Name, t.Name) {
-				continue
-			}
 			tables++
-			rows += t.Rows
 			chunks += len(t.Chunks)
-			for _, c := range t.Chunks {
-				bytes += c.RawBytes
-			}
+			bytes += tableBytes(t)
 			fmt.Fprintf(tw, "  %s.%s\t%d rows\t%d chunks\t%s\n", sc.Name, t.Name, t.Rows, len(t.Chunks), progress.Bytes(tableBytes(t)))
 		}
 	}
-	fmt.Fprintf(tw, "total\t%d tables, %d rows, %d chunks, %s of SQL, %d threads\n", tables, rows, chunks, progress.Bytes(bytes), f.threads)
+	fmt.Fprintf(tw, "total\t%d databases, %d tables, %d rows, %d chunks, %s of SQL, %d threads\n", len(sel.Schemas), tables,
+		sel.Rows(), chunks, progress.Bytes(bytes), f.threads)
+	if sel.Filtered {
+		fmt.Fprintf(tw, "objects\tviews, routines, triggers and events are left out: --include/--exclude leave tables out\n")
+	}
 	switch f.gtid {
 	case "checkpoint":
 		fmt.Fprintf(tw, "gtids\tthe checkpoint of stream %s is set to %q; triggers and events are held (a standby)\n", f.stream, m.GTIDSet)
 	default:
-		ev := "disabled"
+		ev := "created disabled"
 		if f.enableEvents {
-			ev = "enabled"
+			ev = "created as on the primary"
 		}
 		fmt.Fprintf(tw, "gtids\tnot recorded (the snapshot's set is %q); triggers installed after the rows, events %s\n", m.GTIDSet, ev)
 	}

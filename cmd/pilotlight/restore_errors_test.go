@@ -105,6 +105,7 @@ func TestRestoreBadInput(t *testing.T) {
 		{"bad gtid", 2, []string{"--target", target.URL(), "--encrypt-key-file", key1, "--gtid", "native"}, "--gtid"},
 		{"no snapshot", 1, []string{"--target", target.URL(), "--encrypt-key-file", key1, "--snapshot", "20200101T000000Z-00000000"}, "no snapshot"},
 		{"unreachable target", 1, []string{"--target", "mysql://root@127.0.0.1:" + strconv.Itoa(closed) + "/", "--encrypt-key-file", key1}, "target"},
+		{"unmatched include", 2, []string{"--target", target.URL(), "--encrypt-key-file", key1, "--include", "nope.*"}, "matches no table"},
 		{"no privileges", 1, []string{"--target", reader, "--encrypt-key-file", key1}, "grant"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
