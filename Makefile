@@ -10,7 +10,7 @@ BIN     ?= bin/pilotlight
 RIG     := $(GO) run ./internal/testenv/rig
 TESTFLAGS ?= -race -count=1 -timeout 45m
 
-.PHONY: all build deps fmt-check vet test bench bench-sink-cp bench-replicate bench-sanitize bench-snapshot demo rig rig-down clean
+.PHONY: all build deps fmt-check vet test bench bench-sink-cp bench-replicate bench-sanitize bench-snapshot bench-restore demo rig rig-down clean
 
 all: build
 
@@ -45,6 +45,7 @@ bench: deps build
 	bash internal/bench/replicate.sh
 	bash internal/bench/sanitize.sh
 	bash internal/bench/snapshot.sh
+	bash internal/bench/restore.sh
 
 bench-sink-cp: deps build
 	bash internal/bench/sink_cp.sh
@@ -57,6 +58,9 @@ bench-sanitize: deps build
 
 bench-snapshot: deps build
 	bash internal/bench/snapshot.sh
+
+bench-restore: deps build
+	bash internal/bench/restore.sh
 
 # A primary and a standby on free loopback ports, a sample shop database, pilotlight replicate
 # with writes going on and pilotlight status every few seconds; Ctrl-C stops everything.

@@ -21,12 +21,21 @@ import (
 // load runs the three phases: databases and tables, rows, objects.
 func load(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, p *plan, opt Options, rep *Report) error {
 	for _, ps := range p.schemas {
-		if err := runFile(ctx, s, m, db, ps.create, opt); err != nil {
+		if err := runFile(ctx, s, m, db, ps.create, opt, nil); err != nil {
 			return fmt.Errorf("create database %s: %w", ps.name, err)
 		}
 	}
-	for _, t := range p.tables {
-		if err := runFile(ctx, s, m, db, t.t.Create, opt); err != nil && !alreadyThere(err) {
+	deferred := map[int][]string{} // the secondary keys of p.tables[i], added after its rows
+	for i, t := range p.tables {
+		keys := func(stmt string) string {
+			if !opt.DeferIndexes || !strings.HasPrefix(stmt, "CREATE TABLE ") {
+				return stmt
+			}
+			table, keys := deferIndexes(stmt)
+			deferred[i] = keys
+			return table
+		}
+		if err := runFile(ctx, s, m, db, t.t.Create, opt, keys); err != nil && !alreadyThere(err) {
 			return fmt.Errorf("create table %s.%s: %w", t.schema, t.t.Name, err)
 		}
 	}
@@ -83,11 +92,15 @@ func load(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, p
 	if err != nil {
 		return err
 	}
+	if err := addDeferred(ctx, db, p, deferred, opt); err != nil {
+		return err
+	}
+	events := func(stmt string) string { return eventAs(stmt, opt.Events) }
 	for _, ps := range p.schemas {
 		if ps.objects == nil {
 			continue
 		}
-		if err := runFile(ctx, s, m, db, *ps.objects, opt, 1304, 1359, 1537); err != nil { // exists: a rerun
+		if err := runFile(ctx, s, m, db, *ps.objects, opt, events, 1304, 1359, 1537); err != nil { // exists: a rerun
 			return fmt.Errorf("views, routines, triggers and events of %s: %w", ps.name, err)
 		}
 	}
@@ -115,6 +128,39 @@ func loadChunkRetrying(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, 
 		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
 		}
 	}
+}
+
+// addDeferred adds the secondary keys held back from each table's CREATE TABLE,
+// threads tables at once. A key that exists already (a rerun) is passed over.
+func addDeferred(ctx context.Context, db *sql.DB, p *plan, deferred map[int][]string, opt Options) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opt.Threads)
+	for i, keys := range deferred {
+		if len(keys) == 0 {
+			continue
+		}
+		t := p.tables[i]
+		g.Go(func() error {
+			opt.Logger.InfoContext(gctx, "adding the secondary indexes after the rows", "table", t.schema+"."+t.t.Name,
+				"indexes", len(keys))
+			_, err := db.ExecContext(gctx, addIndexesSQL(t.schema, t.t.Name, keys)) // one pass over the rows
+			var me *mysql.MySQLError
+			if !errors.As(err, &me) || me.Number != 1061 { // ER_DUP_KEYNAME: a rerun found some there already
+				if err != nil {
+					return fmt.Errorf("add the secondary indexes of %s.%s: %w", t.schema, t.t.Name, err)
+				}
+				return nil
+			}
+			for _, k := range keys {
+				_, err := db.ExecContext(gctx, addIndexesSQL(t.schema, t.t.Name, []string{k}))
+				if err != nil && !(errors.As(err, &me) && me.Number == 1061) {
+					return fmt.Errorf("add index to %s.%s (%s): %w", t.schema, t.t.Name, k, err)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // loadChunk loads one chunk in one transaction with its progress row: all of
@@ -160,10 +206,11 @@ func loadChunk(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, conn *sq
 }
 
 // runFile runs one schema or objects file on a connection of its own.
-// Errors numbered in tolerate mean the statement's effect is there already
-// (a rerun) and are passed over.
+// transform (nil: none) rewrites each statement before it runs. Errors
+// numbered in tolerate mean the statement's effect is there already (a rerun)
+// and are passed over.
 func runFile(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, f snapshot.File, opt Options,
-	tolerate ...uint16) error {
+	transform func(string) string, tolerate ...uint16) error {
 	rc, err := snapshot.OpenFile(ctx, s, m, f, opt.Key)
 	if err != nil {
 		return err
@@ -175,7 +222,11 @@ func runFile(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB
 	}
 	defer conn.Close()
 	return runScript(rc, func(stmt []byte) error {
-		_, err := conn.ExecContext(ctx, eventAs(string(stmt), opt.Events))
+		q := string(stmt)
+		if transform != nil {
+			q = transform(q)
+		}
+		_, err := conn.ExecContext(ctx, q)
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && slices.Contains(tolerate, me.Number) {
 			return nil

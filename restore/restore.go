@@ -44,6 +44,9 @@ type Options struct {
 	ReplaceDatabases bool
 	// Verify compares every restored table with the manifest at the end.
 	Verify bool
+	// DeferIndexes creates tables without their plain secondary keys and adds
+	// them once the rows are in (faster on large tables).
+	DeferIndexes bool
 	// Events says how the snapshot's events are created.
 	Events EventMode
 	// Key decrypts an encrypted snapshot.

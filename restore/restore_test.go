@@ -26,7 +26,8 @@ var appHistory = []string{
 	"CREATE DATABASE app CHARACTER SET utf8mb4",
 	"CREATE DATABASE `odd db`",
 	"CREATE TABLE app.orders (id INT PRIMARY KEY AUTO_INCREMENT, customer VARCHAR(40), total DECIMAL(12,2), " +
-		"placed DATETIME(6), note TEXT, data JSON, flags BIT(5), raw VARBINARY(16)) ENGINE=InnoDB",
+		"placed DATETIME(6), note TEXT, data JSON, flags BIT(5), raw VARBINARY(16), KEY by_customer (customer), " +
+		"INDEX by_total (total, placed)) ENGINE=InnoDB",
 	"CREATE TABLE app.audit (id INT PRIMARY KEY AUTO_INCREMENT, order_id INT, what VARCHAR(20))",
 	"CREATE TABLE app.nokey (a INT, b VARCHAR(10))",
 	"CREATE TABLE app.pairs (x INT, y VARCHAR(8), v DOUBLE, PRIMARY KEY (x, y))",
@@ -127,6 +128,18 @@ func checksums(t *testing.T, db *sql.DB) map[string]string {
 
 func sameData(t *testing.T, f *fixture) {
 	t.Helper()
+	for _, tb := range []string{"app.orders", "app.pairs", "`odd db`.`ta;ble`"} {
+		var n, p, r string
+		if err := f.src.QueryRow("SHOW CREATE TABLE "+tb).Scan(&n, &p); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.dst.QueryRow("SHOW CREATE TABLE "+tb).Scan(&n, &r); err != nil {
+			t.Fatal(err)
+		}
+		if p != r {
+			t.Errorf("SHOW CREATE TABLE %s:\nsource   %s\nrestored %s", tb, p, r)
+		}
+	}
 	p, s := checksums(t, f.src), checksums(t, f.dst)
 	for tb, sum := range p {
 		if s[tb] != sum || sum == "" {
@@ -152,7 +165,7 @@ func TestRestore(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	var progressed atomic.Int64
-	rep, err := Run(ctx, f.sink, f.m, f.dst, Options{Threads: 3, Verify: true, Progress: func(rows, _ int64) { progressed.Add(rows) }})
+	rep, err := Run(ctx, f.sink, f.m, f.dst, Options{Threads: 3, Verify: true, DeferIndexes: true, Progress: func(rows, _ int64) { progressed.Add(rows) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +216,7 @@ func TestRestoreResumes(t *testing.T) {
 		b[len(b)-1] ^= 0xff
 		return b
 	})
-	_, err := Run(ctx, f.sink, f.m, f.dst, Options{Threads: 2, Verify: true})
+	_, err := Run(ctx, f.sink, f.m, f.dst, Options{Threads: 2, Verify: true, DeferIndexes: true})
 	if err == nil || !strings.Contains(err.Error(), bad.Key) || !errors.Is(err, sinks.ErrCorrupt) {
 		t.Fatalf("restore of a corrupt chunk: %v; want an error naming %s", err, bad.Key)
 	}
@@ -217,7 +230,7 @@ func TestRestoreResumes(t *testing.T) {
 	}
 	snapshottest.Rewrite(t, f.sink, key, func([]byte) []byte { return orig })
 
-	rep, err := Run(ctx, f.sink, f.m, f.dst, Options{Threads: 2, Verify: true})
+	rep, err := Run(ctx, f.sink, f.m, f.dst, Options{Threads: 2, Verify: true, DeferIndexes: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func (a *app) seedStandby(ctx context.Context, s *replicateSides, store *binlog.
 		slog.String("gtids", orEmpty(m.GTIDSet)))
 	r := a.cfg.Replication
 	rep, err := restore.Run(ctx, sink, m, s.stb, restore.Options{Threads: seedThreads, Include: r.Include,
-		Exclude: r.Exclude, Verify: true, Key: key,
+		Exclude: r.Exclude, Verify: true, DeferIndexes: true, Key: key,
 		Events: restore.EventsHeld, Logger: a.log})
 	if err != nil {
 		return none, fmt.Errorf("--seed-from: restore of snapshot %s: %w; run the same command again to resume", m.ID, err)

@@ -26,6 +26,7 @@ type restoreFlags struct {
 	threads                                 int
 	include, exclude                        []string
 	dryRun, replace, verify, enableEvents   bool
+	deferIndexes                            bool
 }
 
 func (a *app) restoreCmd() *cobra.Command {
@@ -35,8 +36,11 @@ func (a *app) restoreCmd() *cobra.Command {
 		Short: "Load a snapshot into a server: parallel, resumable, verified",
 		Long: `Loads a snapshot from any sink into the target server: each database's
 CREATE DATABASE and its tables' CREATE TABLE first, then the rows on --threads
-sessions at once (largest tables first), then views, routines, triggers and
-events, after every row, so that no trigger fires during the load.
+sessions at once (largest tables first), then the plain secondary indexes
+(--defer-indexes, on by default: added in one pass once a table's rows are in),
+then views, routines, triggers and events, after every row, so that no trigger
+fires during the load. --include/--exclude choose tables (db.table shell
+patterns); with them, views, routines, triggers and events are left out.
 
 Each chunk of rows commits in one target transaction together with a progress
 row in the target's pilotlight schema (pilotlight.restore_chunk), after its
@@ -84,6 +88,7 @@ GTIDs, triggers and events) and changes nothing.`,
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and change nothing")
 	fs.BoolVar(&f.replace, "replace-databases", false, "drop the snapshot's databases on the target first when they hold tables")
 	fs.BoolVar(&f.verify, "verify", true, "count every restored table's rows against the manifest at the end")
+	fs.BoolVar(&f.deferIndexes, "defer-indexes", true, "create tables without their plain secondary indexes and add them after the rows (faster on large tables)")
 	fs.StringVar(&f.gtid, "gtid", "none", "what the target learns of the snapshot's GTID set: none or checkpoint")
 	fs.StringVar(&f.stream, "stream", config.DefaultStream, "with --gtid checkpoint: the replicate stream whose checkpoint to set")
 	fs.BoolVar(&f.enableEvents, "enable-events", false, "with --gtid none: leave the snapshot's events enabled")
@@ -155,7 +160,7 @@ func (a *app) restore(ctx context.Context, f restoreFlags) error {
 		a.log.InfoContext(ctx, "progress", "snapshot", m.ID, "rows", n, "of_rows", total, "chunks", chunks.Load(),
 			"of_chunks", totalChunks, "rows_per_second", int64(rate))
 	})
-	opt := restore.Options{Threads: f.threads, Include: f.include, Exclude: f.exclude, ReplaceDatabases: f.replace, Verify: f.verify, Key: key,
+	opt := restore.Options{Threads: f.threads, Include: f.include, Exclude: f.exclude, DeferIndexes: f.deferIndexes, ReplaceDatabases: f.replace, Verify: f.verify, Key: key,
 		Logger: a.log, Progress: func(r, _ int64) { rows.Add(r); chunks.Add(1) },
 		Events: restoreEvents(f), AfterLoad: a.restoreAfterLoad(f, m)}
 	r, err := restore.Run(ctx, s, m, db, opt)
