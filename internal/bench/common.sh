@@ -38,3 +38,30 @@ open(doc, "w").write(text)
 PY
   echo "wrote $doc"
 }
+
+# bench_init TOOL...: the common start of a benchmark that runs MariaDB servers: each TOOL must
+# be on PATH (else the fix is named), $work is a fresh temp directory with $MDB_ROOT under it,
+# mariadb.sh is sourced, and at exit every server and the MinIO of $minio_pid (when set) are
+# stopped and $work removed. step prints a heading.
+bench_init() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing: run make deps (and make build)" >&2; exit 1; }
+  done
+  work="$(mktemp -d)"
+  MDB_ROOT="$work/mdb"
+  mkdir -p "$MDB_ROOT"
+  # shellcheck source=internal/bench/mariadb.sh
+  source internal/bench/mariadb.sh
+  minio_pid=""
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  [ -n "${minio_pid:-}" ] && kill "$minio_pid" 2>/dev/null
+  mdb_stop_all 2>/dev/null || true
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+
+step() { echo; echo "== $*"; }

@@ -17,26 +17,9 @@ THREADS="${THREADS:-2}"
 PL="${PL:-bin/pilotlight}"
 gobin="$(go env GOBIN)"; [ -n "$gobin" ] || gobin="$(go env GOPATH | cut -d: -f1)/bin"
 export PATH="$PATH:$gobin:/usr/sbin"
-for tool in mariadbd mariadb mariadb-dump mydumper sysbench zstd minio aws python3 /usr/bin/time "$PL"; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing: run make deps (and make build)" >&2; exit 1; }
-done
-
-work="$(mktemp -d)"
-MDB_ROOT="$work/mdb"
-mkdir -p "$MDB_ROOT"
-# shellcheck source=internal/bench/mariadb.sh
-source internal/bench/mariadb.sh
 # shellcheck source=internal/bench/common.sh
 source internal/bench/common.sh
-minio_pid=""
-cleanup() {
-  [ -n "$minio_pid" ] && kill "$minio_pid" 2>/dev/null
-  mdb_stop_all 2>/dev/null || true
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-step() { echo; echo "== $*"; }
+bench_init mariadbd mariadb mariadb-dump mydumper sysbench zstd minio aws python3 /usr/bin/time "$PL"
 
 mdb_start primary 1
 mdb_start target 2
