@@ -183,6 +183,18 @@ func TestRestore(t *testing.T) {
 	if err != nil || !again.AlreadyDone || again.Rows != 0 || !again.Verified {
 		t.Errorf("second run: %+v, %v; want already done, verified", again, err)
 	}
+	for _, c := range again.VerifyResults {
+		if !c.Content {
+			t.Errorf("%s.%s was not compared by content", c.Schema, c.Table)
+		}
+	}
+	// A changed value, with every row count the same, is found and named.
+	mustExec(t, f.dst, "UPDATE app.pairs SET v = 0.2 WHERE x = 1 AND y = 'a'")
+	if _, err := Run(ctx, f.sink, f.m, f.dst, Options{Verify: true}); !errors.Is(err, ErrVerify) ||
+		!strings.Contains(err.Error(), "app.pairs differs") || !strings.Contains(err.Error(), "app/pairs/") {
+		t.Errorf("verify after a changed value: %v; want ErrVerify naming app.pairs and its chunk", err)
+	}
+	mustExec(t, f.dst, "UPDATE app.pairs SET v = 0.1 WHERE x = 1 AND y = 'a'")
 	mustExec(t, f.dst, "INSERT INTO app.orders (customer) VALUES ('after')", "CALL app.touch(1)")
 	if got := scalar(t, f.dst, "SELECT COUNT(*) FROM app.audit"); got != "3001" {
 		t.Errorf("audit rows %s after an insert, want 3001: the trigger does not work after the restore", got)

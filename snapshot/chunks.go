@@ -111,11 +111,11 @@ func selectList(cols []column) string {
 }
 
 // dumpChunk streams the rows of job through w as INSERT statements and
-// returns the number of rows.
-func dumpChunk(ctx context.Context, c *sql.Conn, job chunkJob, w *bufio.Writer, onRows func(rows, raw int64)) (int64, error) {
+// returns the number of rows and their digest.
+func dumpChunk(ctx context.Context, c *sql.Conn, job chunkJob, w *bufio.Writer, onRows func(rows, raw int64)) (int64, string, error) {
 	t := job.table
 	if _, err := w.WriteString(dataHeader + "USE " + quoteIdent(t.schema) + ";\n"); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	cols := columnList(t.columns)
 	q := "SELECT " + selectList(t.columns) + " FROM " + t.qualified() + job.where()
@@ -128,9 +128,9 @@ func dumpChunk(ctx context.Context, c *sql.Conn, job chunkJob, w *bufio.Writer, 
 	}
 	iw := newInsertWriter(w, "INSERT INTO "+quoteIdent(t.name)+" ("+cols+") VALUES\n", kinds, onRows)
 	if err := queryRaw(ctx, c, q, iw.add); err != nil {
-		return iw.rows, fmt.Errorf("read %s: %w", t.qualified(), explainRead(err))
+		return iw.rows, "", fmt.Errorf("read %s: %w", t.qualified(), explainRead(err))
 	}
-	return iw.rows, iw.flush()
+	return iw.rows, iw.digest.String(), iw.flush()
 }
 
 // planChunks cuts table t into key ranges of about chunkSize bytes and sends

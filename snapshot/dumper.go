@@ -250,9 +250,10 @@ func (d *dumper) work(ctx context.Context, c *sql.Conn, w *objectWriter, jobs <-
 			create = &f
 		}
 		var rows int64
+		var digest string
 		f, err := d.store(ctx, w, ChunkKey(j.table.schema, j.table.name, j.n, d.enc), func(b *bufio.Writer) error {
 			var err error
-			rows, err = dumpChunk(ctx, c, j, b, d.o.Progress.addRows)
+			rows, digest, err = dumpChunk(ctx, c, j, b, d.o.Progress.addRows)
 			return err
 		})
 		if err != nil {
@@ -260,7 +261,7 @@ func (d *dumper) work(ctx context.Context, c *sql.Conn, w *objectWriter, jobs <-
 			continue
 		}
 		d.o.Progress.chunkDone(j)
-		results <- chunkResult{job: j, create: create, chunk: Chunk{File: f, Rows: rows, From: j.from, To: j.to}}
+		results <- chunkResult{job: j, create: create, chunk: Chunk{File: f, Rows: rows, From: j.from, To: j.to, Digest: digest}}
 	}
 }
 

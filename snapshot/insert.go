@@ -16,6 +16,7 @@ import (
 // bytes, one row per line.
 type insertWriter struct {
 	w      *bufio.Writer
+	digest rowDigest // of every row written
 	head   string
 	kinds  []int
 	stmt   []byte
@@ -35,6 +36,7 @@ func (iw *insertWriter) add(vals []driver.Value) error {
 	} else {
 		iw.stmt = append(iw.stmt, ",\n"...)
 	}
+	start := len(iw.stmt)
 	iw.stmt = append(iw.stmt, '(')
 	for i, v := range vals {
 		if i > 0 {
@@ -60,6 +62,7 @@ func (iw *insertWriter) add(vals []driver.Value) error {
 		}
 	}
 	iw.stmt = append(iw.stmt, ')')
+	iw.digest.add(iw.stmt[start:])
 	iw.rows++
 	iw.batch++
 	if len(iw.stmt) >= maxStatement {

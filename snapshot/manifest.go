@@ -29,8 +29,9 @@ import (
 )
 
 // FormatVersion is the manifest format this build writes. Readers refuse
-// manifests with a higher version.
-const FormatVersion = 1
+// manifests with a higher version. Format 2 added Chunk.Digest; format 1
+// manifests (no digests) are read as before.
+const FormatVersion = 2
 
 // Root is the key prefix of all snapshots on a sink.
 const Root = "snapshots/"
@@ -122,6 +123,10 @@ type Chunk struct {
 	Rows int64    `json:"rows"`
 	From []string `json:"from,omitempty"`
 	To   []string `json:"to,omitempty"`
+	// Digest is an order-independent digest of the chunk's rows as the
+	// snapshot read them (see ChunkDigest), so that a restore can prove the
+	// target holds the same rows; "" in format 1 manifests.
+	Digest string `json:"digest,omitempty"`
 }
 
 // Dir is the key prefix of snapshot id: "snapshots/<id>/".

@@ -43,6 +43,15 @@ type replRig struct {
 	start, afterDDL  string // positions before and after the rig's DDL
 }
 
+// startArgs start a stream at the rig's start: --start-gtid, or --from-start
+// on a primary that has no GTID yet (the rig is the first to write to it).
+func (r *replRig) startArgs() []string {
+	if r.start == "" {
+		return []string{"--from-start"}
+	}
+	return []string{"--start-gtid", r.start}
+}
+
 func newReplRig(t *testing.T) *replRig {
 	t.Helper()
 	n := rand.Uint32()

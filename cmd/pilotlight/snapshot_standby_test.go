@@ -35,7 +35,7 @@ func domainSeq(t *testing.T, pos string, d int) int {
 func TestSnapshotOfStandbyReadsTheCheckpoint(t *testing.T) {
 	r := newReplRig(t)
 	start := r.afterDDL
-	rep := plStart(t, r.env(), r.args("--start-gtid", r.start)...)
+	rep := plStart(t, r.env(), r.args(r.startArgs()...)...)
 	rep.waitLog(t, "replicating")
 
 	stop := make(chan struct{})
