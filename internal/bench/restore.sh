@@ -105,8 +105,8 @@ The same data dumped once by each tool, loaded into an empty database on the sam
 MariaDB server, the same thread count; median wall time of ${RUNS} runs, peak RSS the largest of
 the runs (GNU time). myloader and the plain client verify nothing and start over after a
 failure; pilotlight restore checks every chunk's SHA-256 and row count while it loads, commits
-each chunk with its progress row (resumable), and with verify counts every table against the
-manifest at the end. The last pilotlight restore was compared with the source (CHECKSUM TABLE):
+each chunk with its progress row (resumable), and with verify compares every table with the
+manifest at the end (row counts, and each chunk's rows with their digest). The last pilotlight restore was compared with the source (CHECKSUM TABLE):
 identical. The server, the loaders and MinIO share the same cores. ${versions}, $(date -u +%Y-%m-%d), ${cpu}.
 
 ${report}
