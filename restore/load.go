@@ -3,6 +3,7 @@ package restore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -67,7 +68,7 @@ func load(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB, p
 			if err != nil {
 				return fmt.Errorf("connect to the target: %w", err)
 			}
-			defer conn.Close()
+			defer discard(conn)
 			// Chunks of one table load side by side: no gap locks between them.
 			if _, err := conn.ExecContext(gctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"); err != nil {
 				return fmt.Errorf("set up a loading session: %w", err)
@@ -220,7 +221,7 @@ func runFile(ctx context.Context, s sinks.Sink, m *snapshot.Manifest, db *sql.DB
 	if err != nil {
 		return fmt.Errorf("connect to the target: %w", err)
 	}
-	defer conn.Close()
+	defer discard(conn)
 	return runScript(rc, func(stmt []byte) error {
 		q := string(stmt)
 		if transform != nil {
@@ -249,6 +250,14 @@ func eventAs(stmt string, mode EventMode) string {
 		stmt, _, _ = statement.DisableEvent(stmt)
 	}
 	return stmt
+}
+
+// discard closes a connection a snapshot script ran on, so that the pool
+// never hands its session settings (NAMES binary, FOREIGN_KEY_CHECKS=0,
+// SQL_MODE, TIME_ZONE) to whatever runs next.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close()
 }
 
 // isInsert: the statement is an INSERT (the rows of a chunk).

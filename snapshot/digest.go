@@ -59,6 +59,14 @@ func ChunkDigests(ctx context.Context, db *sql.DB, schema, table string, keyCols
 		return nil, nil, err
 	}
 	defer conn.Close()
+	// Read the bytes as the snapshot did: no character set conversion, UTC
+	// TIMESTAMPs (sessionSetup). The session goes back to the pool as it is:
+	// NAMES binary and UTC only change how values read, not what is stored.
+	for _, q := range sessionSetup[:2] {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return nil, nil, fmt.Errorf("set up a verify session: %w", err)
+		}
+	}
 	kinds := make([]int, len(t.columns))
 	for i, col := range t.columns {
 		kinds[i] = col.kind()
