@@ -55,14 +55,10 @@ func NonTransactionalProblem(tables []string) (Problem, bool) {
 	if len(tables) == 0 {
 		return Problem{}, false
 	}
-	shown := tables
-	if len(shown) > 10 {
-		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(tables)-10))
-	}
 	return Problem{SideSource, "engine",
 		fmt.Sprintf("%d replicated tables are not transactional: %s; their rows cannot commit with the checkpoint, "+
 			"so after a crash their last changes may be applied twice or stop replication (at-least-once, "+
-			"not exactly-once)", len(tables), strings.Join(shown, ", ")),
+			"not exactly-once)", len(tables), firstTen(tables)),
 		"convert them: ALTER TABLE <table> ENGINE=InnoDB (on the primary; the standby follows)"}, true
 }
 
@@ -97,4 +93,12 @@ func VersionedProblem(tables []string) (Problem, bool) {
 		fmt.Sprintf("%d replicated tables are system-versioned (%s): replication stops when one is written, since "+
 			"its history rows cannot be applied exactly", len(tables), strings.Join(tables, ", ")),
 		"leave them out with --exclude, or remove their versioning (ALTER TABLE ... DROP SYSTEM VERSIONING)"}, true
+}
+
+// firstTen joins the first ten of names, saying how many more there are.
+func firstTen(names []string) string {
+	if len(names) > 10 {
+		return strings.Join(names[:10], ", ") + fmt.Sprintf(", and %d more", len(names)-10)
+	}
+	return strings.Join(names, ", ")
 }

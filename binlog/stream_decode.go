@@ -82,12 +82,8 @@ func CompressedProblem(cols []string) (Problem, bool) {
 	if len(cols) == 0 {
 		return Problem{}, false
 	}
-	shown := cols
-	if len(shown) > 10 {
-		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(cols)-10))
-	}
 	return Problem{SideSource, "column_compression",
 		fmt.Sprintf("%d columns are COMPRESSED (MariaDB column compression): %s; the binlog reader cannot decode "+
-			"their rows, whatever the table filters", len(cols), strings.Join(shown, ", ")),
+			"their rows, whatever the table filters", len(cols), firstTen(cols)),
 		"remove the compression on the primary: ALTER TABLE <table> MODIFY <column> <type without COMPRESSED>"}, true
 }

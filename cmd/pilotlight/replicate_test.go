@@ -164,21 +164,10 @@ func (b *bgRun) stderr() string {
 	return b.errb.String()
 }
 
+// plStart runs the binary under test in the background (plStartBin).
 func plStart(t *testing.T, env []string, args ...string) *bgRun {
 	t.Helper()
-	b := &bgRun{done: make(chan struct{})}
-	b.cmd = exec.Command(os.Getenv("PILOTLIGHT_TEST_BIN"), args...)
-	b.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
-	b.cmd.Stderr = b
-	if err := b.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = b.cmd.Wait(); close(b.done) }()
-	t.Cleanup(func() {
-		_ = b.cmd.Process.Kill()
-		<-b.done
-	})
-	return b
+	return plStartBin(t, os.Getenv("PILOTLIGHT_TEST_BIN"), env, args...)
 }
 
 // stop sends SIGTERM and returns the exit code (30 s at most).
